@@ -1,0 +1,305 @@
+//! Emulator configuration: the builder, registered OAuth clients and the rate
+//! limit settings.
+
+use std::io;
+use std::time::Duration;
+
+use crate::accounts::Account;
+use crate::demo;
+use crate::server::Emulator;
+
+/// The scope the classify operation requires.
+pub const CLASSIFY_SCOPE: &str = "idn:account:update";
+
+/// The catch-all scope: a client holding it may call every operation.
+pub const ALL_SCOPES: &str = "sp:scopes:all";
+
+/// Default token lifetime: 749 seconds, the value in SailPoint's docs.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(749);
+
+/// An OAuth client (or personal access token: same thing on the wire) the
+/// emulator accepts at `POST /oauth/token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    /// The `client_id`.
+    pub id: String,
+    /// The `client_secret`.
+    pub secret: String,
+    /// The scopes granted to tokens of this client (reported space-separated
+    /// in the token response's `scope`).
+    pub scopes: Vec<String>,
+}
+
+impl OAuthClient {
+    /// A client with the default scope [`CLASSIFY_SCOPE`].
+    pub fn new(id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self::with_scopes(id, secret, [CLASSIFY_SCOPE])
+    }
+
+    /// A client with the given scopes (may be empty).
+    pub fn with_scopes<I, S>(id: impl Into<String>, secret: impl Into<String>, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            id: id.into(),
+            secret: secret.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Whether this client may call the classify operation: it holds
+    /// [`CLASSIFY_SCOPE`] or [`ALL_SCOPES`].
+    pub fn may_classify(&self) -> bool {
+        self.scopes
+            .iter()
+            .any(|s| s == CLASSIFY_SCOPE || s == ALL_SCOPES)
+    }
+}
+
+/// A fixed-window rate limit applied per `client_id` to the `/v2025` API.
+///
+/// ISC allows 100 requests per client per 10 seconds
+/// ([`RateLimit::ISC`], the default). Tests can scale time down, e.g.
+/// `RateLimit::new(20, Duration::from_millis(200))`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window and client.
+    pub requests: u32,
+    /// Window length. A client's window starts with its first counted
+    /// request and lasts this long; the next request after it opens a new
+    /// window.
+    pub window: Duration,
+}
+
+impl RateLimit {
+    /// SailPoint's documented limit: 100 requests per 10 seconds.
+    pub const ISC: RateLimit = RateLimit {
+        requests: 100,
+        window: Duration::from_secs(10),
+    };
+
+    /// A limit of `requests` per `window`.
+    pub const fn new(requests: u32, window: Duration) -> Self {
+        Self { requests, window }
+    }
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self::ISC
+    }
+}
+
+/// Everything an emulator is started with (the builder's result).
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) clients: Vec<OAuthClient>,
+    pub(crate) accounts: Vec<Account>,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) org: String,
+    pub(crate) pod: String,
+    pub(crate) request_log_capacity: usize,
+}
+
+/// Builds and starts an [`Emulator`]; get one from [`Emulator::builder`].
+///
+/// Defaults: the demo client [`demo::CLIENT_ID`] / [`demo::CLIENT_SECRET`]
+/// (scope `idn:account:update`), the demo accounts ([`demo::accounts`]), a
+/// token lifetime of 749 s, the rate limit [`RateLimit::ISC`] (100 requests
+/// per 10 s per client), org `acme`, pod `emu01-local`, and a request log of
+/// the last 10,000 classify requests.
+#[derive(Debug, Clone)]
+#[must_use = "call .start().await to run the emulator"]
+pub struct EmulatorBuilder {
+    demo_client: bool,
+    demo_accounts: bool,
+    settings: Settings,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            demo_client: true,
+            demo_accounts: true,
+            settings: Settings {
+                clients: Vec::new(),
+                accounts: Vec::new(),
+                token_lifetime: DEFAULT_TOKEN_LIFETIME,
+                rate_limit: Some(RateLimit::ISC),
+                org: "acme".to_owned(),
+                pod: "emu01-local".to_owned(),
+                request_log_capacity: 10_000,
+            },
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The default configuration (same as [`Emulator::builder`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a client with scope `idn:account:update`. The demo client
+    /// stays registered unless [`EmulatorBuilder::without_demo_client`] is
+    /// called. Registering an id twice replaces the earlier registration.
+    pub fn client(self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_client(OAuthClient::new(id, secret))
+    }
+
+    /// Registers a client with explicit scopes, e.g. none (to test 403) or
+    /// `sp:scopes:all`.
+    pub fn client_with_scopes<I, S>(
+        self,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        scopes: I,
+    ) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.oauth_client(OAuthClient::with_scopes(id, secret, scopes))
+    }
+
+    /// Registers a client.
+    pub fn oauth_client(mut self, client: OAuthClient) -> Self {
+        self.settings.clients.retain(|c| c.id != client.id);
+        self.settings.clients.push(client);
+        self
+    }
+
+    /// Does not register the demo client.
+    pub fn without_demo_client(mut self) -> Self {
+        self.demo_client = false;
+        self
+    }
+
+    /// Adds an account (replacing a demo account or earlier account with the
+    /// same id).
+    pub fn account(mut self, account: Account) -> Self {
+        self.settings.accounts.retain(|a| a.id != account.id);
+        self.settings.accounts.push(account);
+        self
+    }
+
+    /// Adds accounts (see [`EmulatorBuilder::account`]).
+    pub fn accounts(self, accounts: impl IntoIterator<Item = Account>) -> Self {
+        accounts.into_iter().fold(self, Self::account)
+    }
+
+    /// Starts without the demo accounts (only the accounts added here).
+    pub fn without_demo_accounts(mut self) -> Self {
+        self.demo_accounts = false;
+        self
+    }
+
+    /// Sets the lifetime of issued tokens (default 749 s). The token
+    /// response's `expires_in` is the lifetime in whole seconds, rounded
+    /// down; a zero lifetime issues tokens that are already expired.
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets the rate limit; `None` disables rate limiting.
+    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.settings.rate_limit = limit;
+        self
+    }
+
+    /// Disables rate limiting (same as `.rate_limit(None)`).
+    pub fn without_rate_limit(self) -> Self {
+        self.rate_limit(None)
+    }
+
+    /// Sets the tenant (org) name reported in token responses (default `acme`).
+    pub fn org(mut self, org: impl Into<String>) -> Self {
+        self.settings.org = org.into();
+        self
+    }
+
+    /// Sets the pod name reported in token responses (default `emu01-local`).
+    pub fn pod(mut self, pod: impl Into<String>) -> Self {
+        self.settings.pod = pod.into();
+        self
+    }
+
+    /// Sets how many classify requests [`Emulator::requests`] keeps (the
+    /// newest ones; default 10,000). Counters are not limited by this.
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.settings.request_log_capacity = capacity;
+        self
+    }
+
+    /// Binds `127.0.0.1` on an ephemeral port and starts serving.
+    ///
+    /// Must be called from within a tokio runtime (multi-thread or
+    /// current-thread); otherwise returns an error. The server runs as tasks
+    /// on that runtime until the [`Emulator`] is dropped or shut down.
+    pub async fn start(self) -> io::Result<Emulator> {
+        Emulator::start_with(self.into_settings()).await
+    }
+
+    pub(crate) fn into_settings(self) -> Settings {
+        let mut settings = self.settings;
+        if self.demo_client && !settings.clients.iter().any(|c| c.id == demo::CLIENT_ID) {
+            settings
+                .clients
+                .insert(0, OAuthClient::new(demo::CLIENT_ID, demo::CLIENT_SECRET));
+        }
+        if self.demo_accounts {
+            let mut accounts: Vec<Account> = demo::accounts()
+                .into_iter()
+                .filter(|d| !settings.accounts.iter().any(|a| a.id == d.id))
+                .collect();
+            accounts.append(&mut settings.accounts);
+            settings.accounts = accounts;
+        }
+        settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let s = EmulatorBuilder::new().into_settings();
+        assert_eq!(s.clients.len(), 1);
+        assert_eq!(s.clients[0].id, demo::CLIENT_ID);
+        assert!(s.clients[0].may_classify());
+        assert_eq!(s.accounts.len(), demo::accounts().len());
+        assert_eq!(s.token_lifetime, Duration::from_secs(749));
+        assert_eq!(s.rate_limit, Some(RateLimit::new(100, Duration::from_secs(10))));
+    }
+
+    #[test]
+    fn overrides() {
+        let s = EmulatorBuilder::new()
+            .without_demo_client()
+            .without_demo_accounts()
+            .client("a", "1")
+            .client("a", "2")
+            .client_with_scopes("b", "3", Vec::<String>::new())
+            .account(Account::new("x", "svc-x"))
+            .without_rate_limit()
+            .into_settings();
+        assert_eq!(s.clients.len(), 2);
+        assert_eq!(s.clients[0].secret, "2");
+        assert!(!s.clients[1].may_classify());
+        assert_eq!(s.accounts.len(), 1);
+        assert_eq!(s.rate_limit, None);
+
+        let s = EmulatorBuilder::new()
+            .account(Account::new(demo::MACHINE_ID, "replaced"))
+            .into_settings();
+        assert_eq!(s.accounts.len(), demo::accounts().len());
+        assert!(s.accounts.iter().any(|a| a.name == "replaced"));
+        assert!(OAuthClient::with_scopes("c", "s", [ALL_SCOPES]).may_classify());
+    }
+}

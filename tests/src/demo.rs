@@ -1,0 +1,102 @@
+//! The demo client and demo accounts an emulator starts with by default.
+//!
+//! | constant | name | source | identity | stored state | `default` | `ignoreManual` |
+//! | --- | --- | --- | --- | --- | --- | --- |
+//! | [`MACHINE_ID`] | `svc-backup` | Active Directory | no | unclassified | `true` | `true` |
+//! | [`HUMAN_ID`] | `john.doe` | Active Directory | yes | unclassified | `false` | `false` |
+//! | [`MANUAL_HUMAN_ID`] | `svc-legacy-reports` | HR Database | no | manual human | `false` (kept) | `true` |
+//! | [`MANUAL_MACHINE_ID`] | `asmith` | Workday | yes | manual machine | `true` (kept) | `false` |
+//! | [`CORRELATED_SERVICE_ID`] | `svc-jenkins` | GitHub | yes | unclassified | `false` | `false` |
+//! | [`COMPUTER_ID`] | `WEBSRV01$` | Active Directory | no | unclassified | `true` | `true` |
+//! | [`ORPHAN_HUMAN_ID`] | `temp.contractor` | Salesforce | no | unclassified | `false` | `false` |
+//!
+//! `forceMachine` and `forceHuman` answer `true` and `false` for every
+//! account. Note that the `default` and `ignoreManual` columns describe the
+//! *first* call on a fresh emulator: `ignoreManual` clears the manual mark, so
+//! a later `default` call on [`MANUAL_HUMAN_ID`] answers `true`.
+
+use crate::accounts::Account;
+
+/// Client id of the demo OAuth client (scope `idn:account:update`).
+pub const CLIENT_ID: &str = "demo-client";
+/// Client secret of the demo OAuth client.
+pub const CLIENT_SECRET: &str = "demo-secret";
+
+/// `svc-backup`: an obvious machine account (uncorrelated, `svc-` prefix).
+pub const MACHINE_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0001";
+/// `john.doe`: an obvious human account (correlated to an identity).
+pub const HUMAN_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0002";
+/// `svc-legacy-reports`: looks like a service account but was manually
+/// classified as human, so `default` answers `false` and `ignoreManual`
+/// answers `true`.
+pub const MANUAL_HUMAN_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0003";
+/// `asmith`: a correlated (human-looking) account manually classified as a
+/// machine, so `default` answers `true` and `ignoreManual` answers `false`.
+pub const MANUAL_MACHINE_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0004";
+/// `svc-jenkins`: a service-looking name, but correlated to an identity, so
+/// the criteria say human.
+pub const CORRELATED_SERVICE_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0005";
+/// `WEBSRV01$`: an Active Directory computer account (`$` suffix): machine.
+pub const COMPUTER_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0006";
+/// `temp.contractor`: an uncorrelated (orphan) account with an ordinary
+/// name: human.
+pub const ORPHAN_HUMAN_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0007";
+
+/// The demo accounts, in the order of the table in this module's docs.
+pub fn accounts() -> Vec<Account> {
+    vec![
+        Account::new(MACHINE_ID, "svc-backup").with_source("Active Directory"),
+        Account::new(HUMAN_ID, "john.doe")
+            .with_source("Active Directory")
+            .with_identity(true),
+        Account::new(MANUAL_HUMAN_ID, "svc-legacy-reports")
+            .with_source("HR Database")
+            .manually_classified_as(false),
+        Account::new(MANUAL_MACHINE_ID, "asmith")
+            .with_source("Workday")
+            .with_identity(true)
+            .manually_classified_as(true),
+        Account::new(CORRELATED_SERVICE_ID, "svc-jenkins")
+            .with_source("GitHub")
+            .with_identity(true),
+        Account::new(COMPUTER_ID, "WEBSRV01$").with_source("Active Directory"),
+        Account::new(ORPHAN_HUMAN_ID, "temp.contractor").with_source("Salesforce"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::ClassificationMode;
+
+    /// The table in the module docs, checked.
+    #[test]
+    fn table_matches() {
+        let expected = [
+            (MACHINE_ID, true, true),
+            (HUMAN_ID, false, false),
+            (MANUAL_HUMAN_ID, false, true),
+            (MANUAL_MACHINE_ID, true, false),
+            (CORRELATED_SERVICE_ID, false, false),
+            (COMPUTER_ID, true, true),
+            (ORPHAN_HUMAN_ID, false, false),
+        ];
+        let accounts = accounts();
+        assert_eq!(accounts.len(), expected.len());
+        for (account, (id, default, ignore)) in accounts.iter().zip(expected) {
+            assert_eq!(account.id, id);
+            assert_eq!(
+                account.clone().apply(ClassificationMode::Default),
+                default,
+                "{}",
+                account.name
+            );
+            assert_eq!(
+                account.clone().apply(ClassificationMode::IgnoreManual),
+                ignore,
+                "{}",
+                account.name
+            );
+        }
+    }
+}

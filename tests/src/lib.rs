@@ -1,0 +1,257 @@
+//! A local, stateful emulator of the parts of SailPoint Identity Security
+//! Cloud (ISC, API v2025) that the `sailpoint-v2025` SDK talks to, for tests.
+//!
+//! The emulator is a real HTTP server ([axum] on hyper) bound to `127.0.0.1`
+//! on an ephemeral port. Start it with one call, point the SDK (or any HTTP
+//! client) at [`Emulator::base_url`], and inspect what it received. It runs
+//! on the calling tokio runtime (multi-thread or current-thread) and stops
+//! when the [`Emulator`] is dropped or [`Emulator::shutdown`] is awaited.
+//!
+//! # Using it
+//!
+//! The crate is publishable on purpose: users of the SDK can test their own
+//! code against it by adding it as a dev-dependency:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! sailpoint-v2025-testkit = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt"] }
+//! ```
+//!
+//! ```
+//! use sailpoint_v2025_testkit::{demo, Emulator, Fault, RateLimit};
+//! use std::time::Duration;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emu = Emulator::builder()
+//!     .client("my-client", "my-secret")
+//!     .rate_limit(Some(RateLimit::new(20, Duration::from_millis(200))))
+//!     .start()
+//!     .await?;
+//!
+//! let http = reqwest::Client::new();
+//! let token: serde_json::Value = http
+//!     .post(emu.token_url())
+//!     .form(&[
+//!         ("grant_type", "client_credentials"),
+//!         ("client_id", "my-client"),
+//!         ("client_secret", "my-secret"),
+//!     ])
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! let token = token["access_token"].as_str().unwrap_or_default().to_owned();
+//!
+//! // The next classify call fails with a 503 ErrorResponseDto.
+//! emu.inject(Fault::Status(503));
+//!
+//! for expected in [503, 200] {
+//!     let response = http
+//!         .post(format!(
+//!             "{}/v2025/accounts/{}/classify?classificationMode=default",
+//!             emu.base_url(),
+//!             demo::MACHINE_ID
+//!         ))
+//!         .bearer_auth(&token)
+//!         .header("X-SailPoint-Experimental", "true")
+//!         .send()
+//!         .await?;
+//!     assert_eq!(response.status().as_u16(), expected);
+//! }
+//! assert_eq!(emu.account(demo::MACHINE_ID).and_then(|a| a.is_machine), Some(true));
+//! assert_eq!(emu.counters().classify_requests, 2);
+//! assert_eq!(emu.requests()[1].experimental.as_deref(), Some("true"));
+//! emu.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Endpoints
+//!
+//! ## `POST /oauth/token`
+//!
+//! OAuth 2 client credentials, like ISC. Parameters come from the
+//! `application/x-www-form-urlencoded` body or, as ISC also accepts, the
+//! query string; client credentials may also come as HTTP Basic
+//! (`Authorization: Basic base64(id:secret)`), which wins over the body,
+//! which wins over the query string.
+//!
+//! * Clients: the demo client [`demo::CLIENT_ID`] / [`demo::CLIENT_SECRET`]
+//!   (`demo-client` / `demo-secret`, scope `idn:account:update`) unless
+//!   [`EmulatorBuilder::without_demo_client`], plus those registered with
+//!   [`EmulatorBuilder::client`] (scope `idn:account:update`),
+//!   [`EmulatorBuilder::client_with_scopes`] or
+//!   [`Emulator::register_client`].
+//! * 200: `{"access_token", "token_type": "bearer", "expires_in", "scope",
+//!   "tenant_id", "pod", "org", "identity_id", "user_id", "jti"}` with
+//!   `Cache-Control: no-store`. Tokens are random opaque strings of 64
+//!   letters and digits (not JWTs); `expires_in` is the token lifetime in
+//!   whole seconds, rounded down (default 749, see
+//!   [`EmulatorBuilder::token_lifetime`]); `scope` lists the client's scopes
+//!   separated by spaces; `identity_id` = `user_id` is stable per client.
+//! * Errors follow RFC 6749 section 5.2, body
+//!   `{"error": "...", "error_description": "..."}`:
+//!   a malformed form or query string or a missing `grant_type`: 400
+//!   `invalid_request`; a `grant_type` other than `client_credentials`: 400
+//!   `unsupported_grant_type`; missing credentials, an unknown client or a
+//!   wrong secret: 401 `invalid_client`.
+//! * The token endpoint is not rate limited.
+//!
+//! ## `POST /v2025/accounts/{id}/classify?classificationMode=...`
+//!
+//! The request body is ignored. Checks run in this order; the first that
+//! fails decides the answer:
+//!
+//! 1. A queued fault, if any (see [Faults](#faults)).
+//! 2. `Authorization: Bearer <token>`: missing → 401
+//!    `{"error": "JWT validation failed: JWT is missing"}`; not a bearer
+//!    token → `... JWT is malformed`; a token this emulator did not issue (or
+//!    revoked) → `... JWT is invalid`; an expired token →
+//!    `{"error": "JWT validation failed: JWT is expired"}` (the body
+//!    SailPoint documents).
+//! 3. The rate limit of the token's client → 429 (see
+//!    [Rate limit](#rate-limit)).
+//! 4. Scope: the client must hold `idn:account:update` or `sp:scopes:all` →
+//!    else 403 `ErrorResponseDto` (`detailCode` `403 Forbidden`).
+//! 5. `X-SailPoint-Experimental: true` (value compared case-insensitively)
+//!    → else 400 `ErrorResponseDto`.
+//! 6. `classificationMode`: absent means `default`; otherwise exactly one of
+//!    `default`, `ignoreManual`, `forceMachine`, `forceHuman`
+//!    (case-sensitive; the first occurrence counts) → else 400
+//!    `ErrorResponseDto`.
+//! 7. The account id (the percent-decoded path segment) must exist → else
+//!    404 `ErrorResponseDto` (`detailCode` `404 Not found`). SailPoint's spec
+//!    does not document a 404 for this operation; 404 is the safe guess of
+//!    what ISC does for an unknown account.
+//! 8. 200 `{"isMachine": true|false}` after applying the mode.
+//!
+//! Every `ErrorResponseDto` looks like
+//! `{"detailCode": "400.1 Bad Request Content", "trackingId": "<32 hex>",
+//! "messages": [{"locale": "en-US", "localeOrigin": "DEFAULT", "text": "..."}],
+//! "causes": []}` with a fresh random `trackingId`. Detail codes: `400.1 Bad
+//! Request Content`, `403 Forbidden`, `404 Not found`, `500.0 Internal
+//! Fault`, otherwise `<status> <reason phrase>`.
+//!
+//! ## Any other path or method
+//!
+//! 404 (or 405 for another method on a known path) with an
+//! `ErrorResponseDto`; counted in [`Counters::unmatched_requests`].
+//!
+//! # Classification
+//!
+//! Each [`Account`] has an id, a name (its native identity), a source name,
+//! whether it is correlated to an identity, and its stored classification
+//! (`is_machine: Option<bool>`, `manually_classified: bool`).
+//!
+//! **Criteria** ([`criteria_says_machine`]): an account is a machine account
+//! if and only if it has no correlated identity and its name,
+//! case-insensitively, starts with `svc-`, `svc_`, `app-`, `sa-`, `bot-` or
+//! `api-`, ends with `-svc`, `-bot` or `$`, or contains `service`.
+//!
+//! **Modes** ([`Account::apply`]):
+//!
+//! | mode | manually classified account | other account |
+//! | --- | --- | --- |
+//! | `default` | unchanged; answers its stored value | criteria; stored, not manual |
+//! | `ignoreManual` | criteria; stored, manual mark cleared | criteria; stored, not manual |
+//! | `forceMachine` | `true`; stored, marked manual | same |
+//! | `forceHuman` | `false`; stored, marked manual | same |
+//!
+//! The demo accounts and their expected answers are listed in [`demo`].
+//! Accounts are seeded with [`EmulatorBuilder::account`] /
+//! [`EmulatorBuilder::accounts`] (replacing demo accounts with the same id),
+//! [`EmulatorBuilder::without_demo_accounts`] starts empty, and
+//! [`Emulator::insert_account`] / [`Emulator::account`] change and inspect
+//! the store at runtime.
+//!
+//! # Rate limit
+//!
+//! On by default at ISC's documented limit, [`RateLimit::ISC`]: 100 requests
+//! per 10 seconds per `client_id` (more tokens for the same client do not
+//! help). The limit is a fixed window per client: the window opens with the
+//! client's first counted request and lasts [`RateLimit::window`]; requests
+//! beyond [`RateLimit::requests`] in it get 429 and are not counted. Only
+//! classify requests with a valid token count (not 401s, not faulted
+//! requests, not token requests). Scale time for fast tests, e.g.
+//! `RateLimit::new(20, Duration::from_millis(200))`; disable with
+//! `.rate_limit(None)` or [`EmulatorBuilder::without_rate_limit`]; change at
+//! runtime with [`Emulator::set_rate_limit`].
+//!
+//! A 429 has the body `{"message": " Rate Limit Exceeded "}` (spaces
+//! included, as ISC sends it), `Retry-After: <seconds>` (the rest of the
+//! window in whole seconds, rounded up, at least 1) and, because whole
+//! seconds are too coarse for scaled windows, the non-standard header
+//! `X-Emulator-Retry-After-Ms: <milliseconds>` (rounded up, at least 1;
+//! [`RETRY_AFTER_MS_HEADER`]). ISC's escalating penalties for repeated
+//! violations are not emulated.
+//!
+//! # Faults
+//!
+//! [`Emulator::inject`] (`emu.inject(Fault::Status(503)).times(3)`) and
+//! [`Emulator::fail_next`] queue [`Fault`]s for the next classify requests;
+//! [`Emulator::inject_token_fault`] and [`Emulator::fail_next_token`] do the
+//! same for token requests. Queued faults apply first-in first-out, each to
+//! as many consecutive requests as its count, before any other check. A
+//! faulted request is logged and counted but does not consume rate-limit
+//! budget and changes no account. The kinds: a status with an
+//! `ErrorResponseDto` ([`Fault::Status`]; 401 and 429 get their own ISC
+//! bodies), a 429 with any or no `Retry-After` ([`Fault::RateLimited`]), an
+//! expired-token 401 ([`Fault::ExpiredToken`]), a delay before normal
+//! handling ([`Fault::Delay`]), an HTML error page ([`Fault::Html`]), a 200
+//! with truncated JSON ([`Fault::TruncatedJson`]), a connection closed
+//! without a response ([`Fault::DropConnection`]), and any raw response
+//! ([`Fault::Raw`]).
+//!
+//! # Counters and logs
+//!
+//! [`Emulator::counters`] returns a [`Counters`] snapshot (classify requests,
+//! responses per status, calls per account, token requests issued/failed,
+//! 429s, faults, dropped connections, unmatched requests);
+//! [`Emulator::requests`] returns the classify requests as
+//! [`ReceivedRequest`]s (method, raw path and query, selected headers,
+//! whether `Authorization` was present — never token values — the client,
+//! the applied fault, the status and the arrival time);
+//! [`Emulator::token_requests`] does the same for token requests, without
+//! secrets. [`Emulator::reset_counters`] clears counters and logs. The logs
+//! keep the newest 10,000 entries by default
+//! ([`EmulatorBuilder::request_log_capacity`]).
+//!
+//! # Tokens
+//!
+//! [`Emulator::expire_all_tokens`] expires every token issued so far (for
+//! refresh tests without waiting), [`Emulator::revoke_all_tokens`] forgets
+//! them, [`EmulatorBuilder::token_lifetime`] /
+//! [`Emulator::set_token_lifetime`] set the lifetime (a zero lifetime issues
+//! already-expired tokens), and [`Emulator::issue_token`] mints a token
+//! without an HTTP request.
+
+#![deny(missing_docs)]
+
+mod accounts;
+mod auth;
+mod classify;
+mod config;
+mod counters;
+pub mod demo;
+mod faults;
+mod rate_limit;
+mod responses;
+mod server;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use accounts::{
+    Account, ClassificationMode, MACHINE_NAME_PREFIXES, MACHINE_NAME_SUBSTRING,
+    MACHINE_NAME_SUFFIXES, UnknownClassificationMode, criteria_says_machine,
+};
+pub use config::{
+    ALL_SCOPES, CLASSIFY_SCOPE, DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, OAuthClient, RateLimit,
+};
+pub use counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
+pub use faults::{Fault, InjectedFault};
+pub use responses::RETRY_AFTER_MS_HEADER;
+pub use server::Emulator;

@@ -1,0 +1,120 @@
+//! The emulator's shared mutable state.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Mutex, PoisonError};
+
+use crate::accounts::Account;
+use crate::auth::TokenStore;
+use crate::config::{OAuthClient, Settings};
+use crate::counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
+use crate::faults::{Endpoint, FaultQueue};
+use crate::rate_limit::RateLimiter;
+
+/// Everything the handlers and the [`Emulator`](crate::Emulator) share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) org: String,
+    pub(crate) pod: String,
+    /// Random per emulator, reported as `tenant_id`.
+    pub(crate) tenant_id: String,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) accounts: BTreeMap<String, Account>,
+    pub(crate) clients: BTreeMap<String, OAuthClient>,
+    pub(crate) tokens: TokenStore,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) classify_faults: FaultQueue,
+    pub(crate) token_faults: FaultQueue,
+    pub(crate) next_fault_id: u64,
+    pub(crate) counters: Counters,
+    pub(crate) requests: VecDeque<ReceivedRequest>,
+    pub(crate) token_requests: VecDeque<ReceivedTokenRequest>,
+    pub(crate) log_capacity: usize,
+    pub(crate) next_seq: u64,
+}
+
+impl Shared {
+    pub(crate) fn new(settings: Settings) -> Self {
+        let state = State {
+            accounts: settings
+                .accounts
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect(),
+            clients: settings
+                .clients
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect(),
+            tokens: TokenStore::new(settings.token_lifetime),
+            limiter: RateLimiter::new(settings.rate_limit),
+            classify_faults: FaultQueue::default(),
+            token_faults: FaultQueue::default(),
+            next_fault_id: 0,
+            counters: Counters::default(),
+            requests: VecDeque::new(),
+            token_requests: VecDeque::new(),
+            log_capacity: settings.request_log_capacity,
+            next_seq: 0,
+        };
+        Self {
+            org: settings.org,
+            pod: settings.pod,
+            tenant_id: crate::auth::random_uuid(),
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Runs `f` with the state locked. Never hold the lock across an await.
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard)
+    }
+}
+
+impl State {
+    pub(crate) fn faults_mut(&mut self, endpoint: Endpoint) -> &mut FaultQueue {
+        match endpoint {
+            Endpoint::Classify => &mut self.classify_faults,
+            Endpoint::Token => &mut self.token_faults,
+        }
+    }
+
+    /// Appends to the classify log (dropping the oldest entry beyond the
+    /// capacity).
+    pub(crate) fn log_request(&mut self, request: ReceivedRequest) {
+        if self.log_capacity == 0 {
+            return;
+        }
+        while self.requests.len() >= self.log_capacity {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(request);
+    }
+
+    /// Updates the logged request `seq`, if it is still in the log.
+    pub(crate) fn update_request(&mut self, seq: u64, f: impl FnOnce(&mut ReceivedRequest)) {
+        if let Some(entry) = self.requests.iter_mut().rev().find(|r| r.seq == seq) {
+            f(entry);
+        }
+    }
+
+    pub(crate) fn log_token_request(&mut self, request: ReceivedTokenRequest) {
+        if self.log_capacity == 0 {
+            return;
+        }
+        while self.token_requests.len() >= self.log_capacity {
+            self.token_requests.pop_front();
+        }
+        self.token_requests.push_back(request);
+    }
+
+    pub(crate) fn reset_counters(&mut self) {
+        self.counters = Counters::default();
+        self.requests.clear();
+        self.token_requests.clear();
+    }
+}

@@ -1,0 +1,464 @@
+//! The named adjustments `cargo xtask generate` applies to an in-memory copy of the vendored
+//! fragment before handing it to progenitor.
+//!
+//! The vendored file stays faithful to SailPoint's spec; these adjustments exist only because
+//! progenitor 0.15 (and typify under it) cannot generate a robust client from the faithful
+//! document. Each one is:
+//!
+//! * **named** (the name appears in the generated file's header),
+//! * **deterministic** (same spec in, same spec out; iteration follows the document's order),
+//! * **general** (a rule over the document, never a patch of one schema by name), and
+//! * **lossless for users**: no model loses its SailPoint name, no status loses its body.
+//!
+//! | name | what | why |
+//! |---|---|---|
+//! | `raw-error-bodies` | 4xx/5xx/default responses are declared `application/octet-stream` | progenitor panics (`method.rs:1220`, issues #344/#950) when error statuses use different schemas; as raw bodies every error keeps status, headers (`Retry-After`) and bytes, and the facade decodes them into the generated `ErrorResponseDto`, `ListAccessProfiles401Response`, `ListAccessProfiles429Response` |
+//! | `open-response-enums` | string enums reachable only from responses become plain strings (known values listed in the description) | SailPoint says enum values such as `localeOrigin` "may be added in the future without notice"; a strict enum would make the whole error body undecodable |
+//! | `nullable-response-arrays` | optional array properties of response schemas become `nullable` | typify turns optional arrays into plain `Vec`s, so `"causes": null` would fail to decode |
+
+use std::collections::{BTreeSet, VecDeque};
+
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Response, Schema,
+    SchemaKind, StatusCode, Type,
+};
+
+/// One adjustment and what it changed in this document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The adjustment's stable name (see the module docs).
+    pub name: &'static str,
+    /// Human-readable descriptions of each change, in document order.
+    pub changes: Vec<String>,
+}
+
+/// The media type that makes progenitor treat a response body as raw bytes.
+const RAW_MEDIA_TYPE: &str = "application/octet-stream";
+const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+
+/// Applies every adjustment, in a fixed order, and reports what each changed.
+pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
+    let response_only = response_only_schemas(spec);
+    vec![
+        Applied {
+            name: "raw-error-bodies",
+            changes: raw_error_bodies(spec),
+        },
+        Applied {
+            name: "open-response-enums",
+            changes: open_response_enums(spec, &response_only),
+        },
+        Applied {
+            name: "nullable-response-arrays",
+            changes: nullable_response_arrays(spec, &response_only),
+        },
+    ]
+}
+
+fn operations_mut(spec: &mut OpenAPI) -> Vec<(String, &mut Operation)> {
+    let mut out = Vec::new();
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let methods = [
+            ("GET", &mut item.get),
+            ("PUT", &mut item.put),
+            ("POST", &mut item.post),
+            ("DELETE", &mut item.delete),
+            ("OPTIONS", &mut item.options),
+            ("HEAD", &mut item.head),
+            ("PATCH", &mut item.patch),
+            ("TRACE", &mut item.trace),
+        ];
+        for (method, op) in methods {
+            if let Some(op) = op.as_mut() {
+                out.push((format!("{method} {path}"), op));
+            }
+        }
+    }
+    out
+}
+
+fn operations(spec: &OpenAPI) -> impl Iterator<Item = &Operation> {
+    spec.paths
+        .paths
+        .values()
+        .filter_map(|item| item.as_item())
+        .flat_map(|item| item.iter().map(|(_, op)| op))
+}
+
+fn is_error_status(status: &StatusCode) -> bool {
+    match status {
+        StatusCode::Code(code) => *code >= 400,
+        StatusCode::Range(class) => *class >= 4,
+    }
+}
+
+/// `raw-error-bodies`: see the module docs.
+fn raw_error_bodies(spec: &mut OpenAPI) -> Vec<String> {
+    let mut changes = Vec::new();
+    for (op_name, op) in operations_mut(spec) {
+        let errors = op
+            .responses
+            .responses
+            .iter_mut()
+            .filter(|(status, _)| is_error_status(status))
+            .map(|(status, response)| (status.to_string(), response))
+            .chain(
+                op.responses
+                    .default
+                    .as_mut()
+                    .map(|response| ("default".to_string(), response)),
+            );
+        for (status, response) in errors {
+            if let ReferenceOr::Item(response) = response
+                && make_raw(response)
+            {
+                changes.push(format!(
+                    "{op_name} {status}: body declared {RAW_MEDIA_TYPE}"
+                ));
+            }
+        }
+    }
+    changes
+}
+
+fn make_raw(response: &mut Response) -> bool {
+    if response.content.is_empty() || response.content.keys().all(|k| k == RAW_MEDIA_TYPE) {
+        return false;
+    }
+    // Keep the first media type's schema for readers of the adjusted document; progenitor
+    // ignores schemas of raw responses.
+    let media = response
+        .content
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    response.content.clear();
+    response.content.insert(RAW_MEDIA_TYPE.to_string(), media);
+    true
+}
+
+/// Names of component schemas reachable from some response but from no request parameter or
+/// body. Only those are relaxed: request types stay strict so the SDK never sends a value the
+/// API does not document.
+fn response_only_schemas(spec: &OpenAPI) -> BTreeSet<String> {
+    let mut response_roots = Vec::new();
+    let mut request_roots = Vec::new();
+    for op in operations(spec) {
+        for response in op
+            .responses
+            .responses
+            .values()
+            .chain(op.responses.default.iter())
+        {
+            if let ReferenceOr::Item(response) = response {
+                for media in response.content.values() {
+                    if let Some(schema) = &media.schema {
+                        response_roots.push(schema.clone());
+                    }
+                }
+            }
+        }
+        for param in &op.parameters {
+            if let ReferenceOr::Item(param) = param
+                && let ParameterSchemaOrContent::Schema(schema) = &parameter_data(param).format
+            {
+                request_roots.push(schema.clone());
+            }
+        }
+        if let Some(ReferenceOr::Item(body)) = &op.request_body {
+            for media in body.content.values() {
+                if let Some(schema) = &media.schema {
+                    request_roots.push(schema.clone());
+                }
+            }
+        }
+    }
+    let from_responses = reachable(spec, &response_roots);
+    let from_requests = reachable(spec, &request_roots);
+    from_responses.difference(&from_requests).cloned().collect()
+}
+
+fn parameter_data(param: &Parameter) -> &openapiv3::ParameterData {
+    match param {
+        Parameter::Query { parameter_data, .. }
+        | Parameter::Header { parameter_data, .. }
+        | Parameter::Path { parameter_data, .. }
+        | Parameter::Cookie { parameter_data, .. } => parameter_data,
+    }
+}
+
+/// Component schema names reachable from `roots` through `$ref`s.
+fn reachable(spec: &OpenAPI, roots: &[ReferenceOr<Schema>]) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<String> = VecDeque::new();
+    for root in roots {
+        collect_refs(root, &mut queue);
+    }
+    while let Some(name) = queue.pop_front() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = spec.components.as_ref().and_then(|c| c.schemas.get(&name)) {
+            collect_refs(schema, &mut queue);
+        }
+    }
+    seen
+}
+
+/// Queues every component schema named by a `$ref` anywhere inside `schema`.
+fn collect_refs(schema: &ReferenceOr<Schema>, out: &mut VecDeque<String>) {
+    // Walking the serialized form covers every place a schema can nest another (properties,
+    // items, additionalProperties, allOf/oneOf/anyOf/not) without re-listing them here.
+    if let Ok(value) = serde_json::to_value(schema) {
+        collect_json_refs(&value, out);
+    }
+}
+
+fn collect_json_refs(value: &serde_json::Value, out: &mut VecDeque<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("$ref", serde_json::Value::String(reference)) => {
+                        if let Some(name) = reference.strip_prefix(SCHEMA_REF_PREFIX) {
+                            out.push_back(name.to_string());
+                        }
+                    }
+                    _ => collect_json_refs(child, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for child in items {
+                collect_json_refs(child, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `f` on each named response-only component schema and, recursively, on every inline
+/// schema inside it, passing a readable location.
+fn for_each_response_schema(
+    spec: &mut OpenAPI,
+    response_only: &BTreeSet<String>,
+    f: &mut dyn FnMut(&str, &mut Schema, &mut Vec<String>),
+) -> Vec<String> {
+    let mut changes = Vec::new();
+    let Some(components) = spec.components.as_mut() else {
+        return changes;
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        if !response_only.contains(name) {
+            continue;
+        }
+        if let ReferenceOr::Item(schema) = schema {
+            walk_mut(name, schema, f, &mut changes);
+        }
+    }
+    changes
+}
+
+fn walk_mut(
+    location: &str,
+    schema: &mut Schema,
+    f: &mut dyn FnMut(&str, &mut Schema, &mut Vec<String>),
+    changes: &mut Vec<String>,
+) {
+    f(location, schema, changes);
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (prop, child) in object.properties.iter_mut() {
+                if let ReferenceOr::Item(child) = child {
+                    walk_mut(&format!("{location}.{prop}"), child, f, changes);
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(ReferenceOr::Item(child)) = &mut array.items {
+                walk_mut(&format!("{location}[]"), child, f, changes);
+            }
+        }
+        SchemaKind::OneOf { one_of: list }
+        | SchemaKind::AllOf { all_of: list }
+        | SchemaKind::AnyOf { any_of: list } => {
+            for (i, child) in list.iter_mut().enumerate() {
+                if let ReferenceOr::Item(child) = child {
+                    walk_mut(&format!("{location}/{i}"), child, f, changes);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `open-response-enums`: see the module docs.
+fn open_response_enums(spec: &mut OpenAPI, response_only: &BTreeSet<String>) -> Vec<String> {
+    for_each_response_schema(spec, response_only, &mut |location, schema, changes| {
+        let SchemaKind::Type(Type::String(string)) = &mut schema.schema_kind else {
+            return;
+        };
+        if string.enumeration.is_empty() {
+            return;
+        }
+        let known: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
+        if string.enumeration.iter().any(Option::is_none) {
+            schema.schema_data.nullable = true;
+        }
+        string.enumeration.clear();
+        let listed = known
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let note = format!(
+            "Known values: {listed}. Kept as an open string so values added later still decode."
+        );
+        schema.schema_data.description = Some(match schema.schema_data.description.take() {
+            Some(text) => format!("{text}\n\n{note}"),
+            None => note,
+        });
+        changes.push(format!("{location}: enum [{}] opened", known.join(", ")));
+    })
+}
+
+/// `nullable-response-arrays`: see the module docs.
+fn nullable_response_arrays(spec: &mut OpenAPI, response_only: &BTreeSet<String>) -> Vec<String> {
+    for_each_response_schema(spec, response_only, &mut |location, schema, changes| {
+        let SchemaKind::Type(Type::Object(object)) = &mut schema.schema_kind else {
+            return;
+        };
+        for (prop, child) in object.properties.iter_mut() {
+            if object.required.contains(prop) {
+                continue;
+            }
+            if let ReferenceOr::Item(child) = child
+                && matches!(child.schema_kind, SchemaKind::Type(Type::Array(_)))
+                && !child.schema_data.nullable
+            {
+                child.schema_data.nullable = true;
+                changes.push(format!("{location}.{prop}: optional array made nullable"));
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(yaml: &str) -> OpenAPI {
+        serde_yaml_ng::from_str(yaml).expect("test spec parses")
+    }
+
+    const DOC: &str = r##"
+openapi: 3.0.1
+info: {title: t, version: v1}
+paths:
+  /things/{id}:
+    post:
+      operationId: doThing
+      parameters:
+        - {in: path, name: id, required: true, schema: {type: string}}
+        - {in: query, name: mode, schema: {$ref: '#/components/schemas/Mode'}}
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Ok'}}}
+        '400':
+          description: bad
+          content: {application/json: {schema: {$ref: '#/components/schemas/Err'}}}
+        '429':
+          description: slow down
+          content: {application/json: {schema: {type: object, properties: {message: {type: string}}}}}
+components:
+  schemas:
+    Mode: {type: string, enum: [a, b]}
+    Ok: {type: object, properties: {flag: {type: boolean}}}
+    Err:
+      type: object
+      required: [messages]
+      properties:
+        messages: {type: array, items: {$ref: '#/components/schemas/Msg'}}
+        causes: {type: array, items: {$ref: '#/components/schemas/Msg'}}
+    Msg:
+      type: object
+      properties:
+        origin: {$ref: '#/components/schemas/Origin'}
+    Origin: {type: string, enum: [X, Y, null], nullable: true, description: How.}
+"##;
+
+    #[test]
+    fn error_bodies_become_raw_and_success_stays_typed() {
+        let mut doc = spec(DOC);
+        let applied = apply(&mut doc);
+        assert_eq!(applied[0].name, "raw-error-bodies");
+        assert_eq!(applied[0].changes.len(), 2);
+        let op = doc.paths.paths["/things/{id}"]
+            .as_item()
+            .and_then(|item| item.post.as_ref())
+            .expect("operation");
+        let content = |code| {
+            op.responses.responses[&StatusCode::Code(code)]
+                .as_item()
+                .expect("inline response")
+                .content
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(content(200), ["application/json"]);
+        assert_eq!(content(400), [RAW_MEDIA_TYPE]);
+        assert_eq!(content(429), [RAW_MEDIA_TYPE]);
+    }
+
+    #[test]
+    fn only_response_enums_are_opened() {
+        let mut doc = spec(DOC);
+        let applied = apply(&mut doc);
+        assert_eq!(applied[1].changes, ["Origin: enum [X, Y] opened"]);
+        let schemas = &doc.components.as_ref().expect("components").schemas;
+        let origin = schemas["Origin"].as_item().expect("inline");
+        assert!(origin.schema_data.nullable);
+        assert!(
+            origin
+                .schema_data
+                .description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("How.") && d.contains("`X`, `Y`"))
+        );
+        match &origin.schema_kind {
+            SchemaKind::Type(Type::String(s)) => assert!(s.enumeration.is_empty()),
+            other => panic!("unexpected {other:?}"),
+        }
+        // The request enum stays strict.
+        match &schemas["Mode"].as_item().expect("inline").schema_kind {
+            SchemaKind::Type(Type::String(s)) => assert_eq!(s.enumeration.len(), 2),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_optional_response_arrays_become_nullable() {
+        let mut doc = spec(DOC);
+        let applied = apply(&mut doc);
+        assert_eq!(
+            applied[2].changes,
+            ["Err.causes: optional array made nullable"]
+        );
+    }
+
+    #[test]
+    fn adjusting_twice_changes_nothing_more() {
+        let mut doc = spec(DOC);
+        apply(&mut doc);
+        let once = doc.clone();
+        let again = apply(&mut doc);
+        assert!(again.iter().all(|a| a.changes.is_empty()), "{again:?}");
+        assert_eq!(doc, once);
+    }
+}

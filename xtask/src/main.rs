@@ -1,0 +1,56 @@
+//! `cargo xtask`: the project's developer tasks.
+//!
+//! * `cargo xtask vendor --upstream DIR [--operation ID]` writes `openapi/sailpoint-v2025.yaml`
+//!   from a multi-file SailPoint `api-specs` tree.
+//! * `cargo xtask generate [--check] [-v]` turns that fragment into the generated client crates.
+
+mod adjust;
+mod generate;
+mod vendor;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Developer tasks for the SailPoint v2025 Rust SDK"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the vendored spec fragment from an upstream SailPoint api-specs tree.
+    Vendor(vendor::VendorArgs),
+    /// Generate the client crates from the vendored fragment.
+    Generate(generate::GenerateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Vendor(args) => vendor::run(&args),
+        Command::Generate(args) => generate::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+pub(crate) fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}
