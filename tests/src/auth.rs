@@ -173,6 +173,7 @@ pub(crate) async fn token_handler(State(shared): State<Arc<Shared>>, request: Re
             tokio::time::sleep(*delay).await;
         }
     }
+    let faulted = response.is_some();
     let response = match response {
         Some(response) => response,
         None => match params {
@@ -182,6 +183,7 @@ pub(crate) async fn token_handler(State(shared): State<Arc<Shared>>, request: Re
             }
         },
     };
+    let issued = !faulted && response.status() == StatusCode::OK;
 
     let dropped = response.extensions().get::<DropConnection>().is_some();
     if !dropped {
@@ -191,7 +193,7 @@ pub(crate) async fn token_handler(State(shared): State<Arc<Shared>>, request: Re
         if dropped {
             s.counters.dropped_connections += 1;
         }
-        if response.status() == StatusCode::OK && !dropped {
+        if issued {
             s.counters.tokens_issued += 1;
         } else {
             s.counters.token_failures += 1;
@@ -324,12 +326,25 @@ fn issue(shared: &Shared, params: TokenParams) -> Response {
         );
     };
     let issued = shared.with_state(|s| {
-        let client = s.clients.get(&client_id).filter(|c| c.secret == secret)?.clone();
+        let client = s
+            .clients
+            .get(&client_id)
+            .filter(|c| c.secret == secret)?
+            .clone();
         let (token, identity) = s.tokens.issue(&client, Instant::now());
-        Some((token, identity, client.scopes.join(" "), s.tokens.lifetime()))
+        Some((
+            token,
+            identity,
+            client.scopes.join(" "),
+            s.tokens.lifetime(),
+        ))
     });
     let Some((token, identity, scope, lifetime)) = issued else {
-        return responses::oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Bad credentials");
+        return responses::oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Bad credentials",
+        );
     };
     let body = json!({
         "access_token": token,
@@ -388,7 +403,10 @@ mod tests {
         ));
         assert_eq!(store.check("nope", t0), TokenCheck::Unknown);
         store.expire_all(t0);
-        assert!(matches!(store.check(&token, t0), TokenCheck::Expired { .. }));
+        assert!(matches!(
+            store.check(&token, t0),
+            TokenCheck::Expired { .. }
+        ));
         store.revoke_all();
         assert_eq!(store.check(&token, t0), TokenCheck::Unknown);
     }

@@ -23,7 +23,10 @@ pub(crate) const ROUTE: &str = "/v2025/accounts/{id}/classify";
 
 /// The handler: logs and counts the request, applies a queued fault, else
 /// answers as described in the crate docs.
-pub(crate) async fn classify_handler(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+pub(crate) async fn classify_handler(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+) -> Response {
     // The operation has no request body; it is not read.
     let (parts, _body) = request.into_parts();
     let account_id = account_id(parts.uri.path());
@@ -33,7 +36,10 @@ pub(crate) async fn classify_handler(State(shared): State<Arc<Shared>>, request:
         let seq = s.next_seq;
         s.next_seq += 1;
         s.counters.classify_requests += 1;
-        *s.counters.per_account.entry(account_id.clone()).or_insert(0) += 1;
+        *s.counters
+            .per_account
+            .entry(account_id.clone())
+            .or_insert(0) += 1;
         let fault = s.classify_faults.pop();
         if fault.is_some() {
             s.counters.faults_applied += 1;

@@ -275,7 +275,10 @@ mod tests {
         assert!(s.clients[0].may_classify());
         assert_eq!(s.accounts.len(), demo::accounts().len());
         assert_eq!(s.token_lifetime, Duration::from_secs(749));
-        assert_eq!(s.rate_limit, Some(RateLimit::new(100, Duration::from_secs(10))));
+        assert_eq!(
+            s.rate_limit,
+            Some(RateLimit::new(100, Duration::from_secs(10)))
+        );
     }
 
     #[test]

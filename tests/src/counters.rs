@@ -27,9 +27,12 @@ pub struct Counters {
     pub per_account: BTreeMap<String, u64>,
     /// Requests to `POST /oauth/token`.
     pub token_requests: u64,
-    /// Tokens issued (token requests answered 200).
+    /// Tokens issued by the token endpoint (not by
+    /// [`Emulator::issue_token`](crate::Emulator::issue_token)).
     pub tokens_issued: u64,
-    /// Token requests answered with anything but 200 (including faults).
+    /// Token requests that did not issue a token: OAuth errors and every
+    /// faulted request (even a 200 with truncated JSON), except
+    /// [`Fault::Delay`], which is followed by normal handling.
     pub token_failures: u64,
     /// 429 responses sent on any endpoint, by the rate limiter or by faults.
     pub rate_limited: u64,

@@ -48,8 +48,8 @@ pub enum Fault {
     /// tests: a client that gives up earlier sees a timeout).
     Delay(Duration),
     /// Answers this status with an HTML body (`content-type: text/html`),
-    /// like a proxy or load balancer in front of ISC, e.g. 502
-    /// `<html><body><h1>502 Bad Gateway</h1></body></html>`.
+    /// like a proxy or load balancer in front of ISC, e.g. for 502:
+    /// `<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>`.
     Html(u16),
     /// Answers 200 with `content-type: application/json` and a truncated
     /// JSON body: `{"isMach` on classify, `{"access_token":"` on the token
@@ -258,7 +258,10 @@ mod tests {
     #[test]
     fn rendering() {
         let r = render(&Fault::Status(1000), Endpoint::Classify);
-        assert_eq!(r.map(|r| r.status()), Some(StatusCode::INTERNAL_SERVER_ERROR));
+        assert_eq!(
+            r.map(|r| r.status()),
+            Some(StatusCode::INTERNAL_SERVER_ERROR)
+        );
         assert!(render(&Fault::Delay(Duration::ZERO), Endpoint::Token).is_none());
         let r = render(&Fault::DropConnection, Endpoint::Classify);
         assert!(r.is_some_and(|r| r.extensions().get::<DropConnection>().is_some()));

@@ -93,8 +93,8 @@
 //!   separated by spaces; `identity_id` = `user_id` is stable per client.
 //! * Errors follow RFC 6749 section 5.2, body
 //!   `{"error": "...", "error_description": "..."}`:
-//!   a malformed form or query string or a missing `grant_type`: 400
-//!   `invalid_request`; a `grant_type` other than `client_credentials`: 400
+//!   a body that cannot be read or is over 64 KiB, or a missing `grant_type`
+//!   (e.g. a JSON body instead of a form): 400 `invalid_request`; a `grant_type` other than `client_credentials`: 400
 //!   `unsupported_grant_type`; missing credentials, an unknown client or a
 //!   wrong secret: 401 `invalid_client`.
 //! * The token endpoint is not rate limited.

@@ -45,13 +45,10 @@ impl RateLimiter {
         let Some(limit) = self.limit else {
             return Ok(());
         };
-        let window = self
-            .windows
-            .entry(client_id.to_owned())
-            .or_insert(Window {
-                started: now,
-                count: 0,
-            });
+        let window = self.windows.entry(client_id.to_owned()).or_insert(Window {
+            started: now,
+            count: 0,
+        });
         let elapsed = now.saturating_duration_since(window.started);
         if elapsed >= limit.window {
             *window = Window {
@@ -78,7 +75,8 @@ pub(crate) fn retry_after_secs(remaining: Duration) -> u64 {
 
 /// `X-Emulator-Retry-After-Ms` value: milliseconds, rounded up, at least 1.
 pub(crate) fn retry_after_millis(remaining: Duration) -> u64 {
-    let ms = remaining.as_millis() + u128::from(remaining.subsec_nanos() % 1_000_000 > 0);
+    let ms =
+        remaining.as_millis() + u128::from(!remaining.subsec_nanos().is_multiple_of(1_000_000));
     u64::try_from(ms).unwrap_or(u64::MAX).max(1)
 }
 

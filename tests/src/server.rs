@@ -176,8 +176,7 @@ impl Emulator {
 
     /// Changes the lifetime of tokens issued from now on.
     pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.shared
-            .with_state(|s| s.tokens.set_lifetime(lifetime));
+        self.shared.with_state(|s| s.tokens.set_lifetime(lifetime));
     }
 
     // ----- rate limit -----

@@ -3,8 +3,11 @@
 //! * `cargo xtask vendor --upstream DIR [--operation ID]` writes `openapi/sailpoint-v2025.yaml`
 //!   from a multi-file SailPoint `api-specs` tree.
 //! * `cargo xtask generate [--check] [-v]` turns that fragment into the generated client crates.
+//! * `cargo xtask test` runs every check and test (formatting, clippy, generated code, docs,
+//!   unit, integration and Prism contract tests); `.ci/run` calls it.
 
 mod adjust;
+mod ci;
 mod generate;
 mod vendor;
 
@@ -29,6 +32,8 @@ enum Command {
     Vendor(vendor::VendorArgs),
     /// Generate the client crates from the vendored fragment.
     Generate(generate::GenerateArgs),
+    /// Run every check and test, Prism contract tests included (what CI runs).
+    Test(ci::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Vendor(args) => vendor::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Test(args) => ci::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

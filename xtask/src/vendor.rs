@@ -65,18 +65,19 @@ pub fn run(args: &VendorArgs) -> Result<()> {
             .with_context(|| format!("cannot write {}", output.display()))?;
     }
     eprintln!(
-        "{} {} ({}: {} component schemas: {})",
+        "{} {} ({} from {} upstream files; {} component schemas: {})",
         if unchanged { "unchanged" } else { "wrote" },
         output.display(),
         args.operation,
+        vendored.sources.len(),
         vendored.schemas.len(),
         vendored.schemas.join(", ")
     );
     if !vendored.missing_path_files.is_empty() {
         eprintln!(
-            "note: {} path item files referenced before the operation do not exist in the tree \
-             and were skipped (also for the first-user naming rule): {}",
-            vendored.missing_path_files.len(),
+            "note: {} referenced before the operation not in the tree, skipped (also for \
+             the first-user naming rule): {}",
+            error::files(vendored.missing_path_files.len(), "path item file"),
             vendored.missing_path_files.join(", ")
         );
     }
@@ -85,6 +86,13 @@ pub fn run(args: &VendorArgs) -> Result<()> {
 
 /// The fragment (YAML text with its comment header) for `operation_id` in the api-specs tree at
 /// `upstream`. Reads files only.
+#[cfg_attr(
+    not(test),
+    allow(
+        dead_code,
+        reason = "the pure entry point, for tests and other xtask commands"
+    )
+)]
 pub fn vendor_fragment(upstream: &Path, operation_id: &str) -> Result<String> {
     Ok(vendor(upstream, operation_id, None)?.yaml)
 }
@@ -106,7 +114,9 @@ pub struct Vendored {
 pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Result<Vendored> {
     let commit = match commit {
         Some(commit) if is_commit(commit) => Some(commit.to_ascii_lowercase()),
-        Some(commit) => bail!("--commit `{commit}` is not a hexadecimal commit id (7 to 40 digits)"),
+        Some(commit) => {
+            bail!("--commit `{commit}` is not a hexadecimal commit id (7 to 40 digits)")
+        }
         None => commit_from_dir_name(upstream),
     };
     let upstream = normalize(upstream);
@@ -138,7 +148,10 @@ pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Resu
 
     let mut walker = Walker::new(&mut loader, &search.first_uses, operation_id);
     let path_item = walker.path_item(&found.item, &found.item_at, &found.method)?;
-    let operation = found.item.get(found.method.as_str()).and_then(Value::as_mapping);
+    let operation = found
+        .item
+        .get(found.method.as_str())
+        .and_then(Value::as_mapping);
 
     // Security: the operation's own requirements, else the root's (then copied to the top level).
     let own_security = operation.and_then(|op| op.get("security"));
@@ -152,10 +165,8 @@ pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Resu
             document.insert(Value::from(key), value.clone());
         }
     }
-    if own_security.is_none() {
-        if let Some(security) = security {
-            document.insert(Value::from("security"), security.clone());
-        }
+    if let (None, Some(security)) = (own_security, security) {
+        document.insert(Value::from("security"), security.clone());
     }
     let tags = used_tags(root, operation);
     if !tags.is_empty() {
@@ -259,6 +270,7 @@ fn find_operation(
         let (item_at, item_value) = match ref_of(path_value, &path_at)? {
             Some(reference) => {
                 let Ok(loc) = resolve(reference, root_path) else {
+                    search.missing.push(PathBuf::from(reference));
                     continue;
                 };
                 let Some(document) = loader.load(&loc.file)? else {
@@ -269,7 +281,7 @@ fn find_operation(
                     search.searched.push(loc.file.clone());
                 }
                 let Some(item) = pointer_get(&document, &loc.pointer) else {
-                    search.missing.push(loc.file);
+                    search.missing.push(PathBuf::from(loc.to_string()));
                     continue;
                 };
                 (loc, item.clone())
@@ -348,10 +360,7 @@ fn security_schemes(
         let scheme = walker.inline_verbatim(scheme, &schemes_at.child(&name_text))?;
         out.insert(name.clone(), scheme);
     }
-    if let Some(undefined) = used
-        .iter()
-        .find(|name| !out.contains_key(name.as_str()))
-    {
+    if let Some(undefined) = used.iter().find(|name| !out.contains_key(name.as_str())) {
         return Err(invalid(
             &schemes_at,
             &format!("the operation's security requires `{undefined}`, which is not defined here"),
@@ -420,10 +429,7 @@ fn check_refs(value: &Value, pointer: &str, schemas: &Mapping) -> Result<(), Ven
 }
 
 fn header(operation_id: &str, commit: Option<&str>, sources: &[String]) -> String {
-    let commit = commit.map_or_else(
-        || "unknown (pass --commit)".to_owned(),
-        ToOwned::to_owned,
-    );
+    let commit = commit.map_or_else(|| "unknown (pass --commit)".to_owned(), ToOwned::to_owned);
     let mut out = format!(
         "# SailPoint Identity Security Cloud v2025 API, operation `{operation_id}` only.\n\
          # Vendored from {UPSTREAM_REPO} (MIT licence), upstream commit {commit}.\n\

@@ -85,16 +85,18 @@ impl fmt::Display for VendorError {
                 write!(
                     f,
                     "operationId `{operation_id}` not found: searched the `paths` of {} and the \
-                     {} path item files it references ({})",
+                     {} it references ({})",
                     root.display(),
-                    searched.len(),
+                    files(searched.len(), "path item file"),
                     summarise(searched)
                 )?;
                 if !missing.is_empty() {
                     write!(
                         f,
-                        "; {} referenced path item files do not exist and were skipped ({})",
-                        missing.len(),
+                        "; {} referenced there {} not exist and {} skipped ({})",
+                        files(missing.len(), "path item file"),
+                        if missing.len() == 1 { "does" } else { "do" },
+                        if missing.len() == 1 { "was" } else { "were" },
                         summarise(missing)
                     )?;
                 }
@@ -126,6 +128,15 @@ impl std::error::Error for VendorError {
             Self::Read { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// `1 file`, `2 files`.
+pub(super) fn files(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 

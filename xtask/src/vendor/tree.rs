@@ -178,7 +178,9 @@ fn escape(key: &str) -> String {
 }
 
 fn unescape(segment: &str) -> String {
-    percent_decode(segment).replace("~1", "/").replace("~0", "~")
+    percent_decode(segment)
+        .replace("~1", "/")
+        .replace("~0", "~")
 }
 
 /// Decodes `%XX` escapes; input that does not decode to UTF-8 is returned unchanged.
@@ -232,10 +234,7 @@ mod tests {
     fn pointers_unescape_and_match_numeric_keys() {
         let value: Value =
             serde_yaml_ng::from_str("a/b:\n  200:\n    - x\n    - y\n'~k': 1\n").unwrap();
-        assert_eq!(
-            pointer_get(&value, "/a~1b/200/1"),
-            Some(&Value::from("y"))
-        );
+        assert_eq!(pointer_get(&value, "/a~1b/200/1"), Some(&Value::from("y")));
         assert_eq!(pointer_get(&value, "/~0k"), Some(&Value::from(1)));
         assert_eq!(pointer_get(&value, "/nope"), None);
         assert_eq!(last_segment("/components/schemas/Foo"), Some("Foo".into()));
@@ -245,7 +244,10 @@ mod tests {
     #[test]
     fn normalize_is_lexical() {
         assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
-        assert_eq!(normalize(Path::new("../a/../../b")), PathBuf::from("../../b"));
+        assert_eq!(
+            normalize(Path::new("../a/../../b")),
+            PathBuf::from("../../b")
+        );
         assert_eq!(normalize(Path::new("/a/../../b")), PathBuf::from("/b"));
     }
 }

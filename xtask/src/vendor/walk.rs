@@ -149,7 +149,12 @@ impl<'a> Walker<'a> {
     }
 
     /// `file_name` is the component name derived from the file the parameter came from, if any.
-    fn parameter(&mut self, value: &Value, at: &Location, file_name: Option<&str>) -> Result<Value> {
+    fn parameter(
+        &mut self,
+        value: &Value,
+        at: &Location,
+        file_name: Option<&str>,
+    ) -> Result<Value> {
         if let Some(reference) = ref_of(value, at)? {
             let (loc, target) = self.follow(reference, at)?;
             let name = component_name(reference, &loc, at)?;
@@ -165,7 +170,9 @@ impl<'a> Walker<'a> {
                 Some(k @ "schema") => {
                     let schema_at = at.child(k);
                     match file_name {
-                        Some(name) if value.is_mapping() && ref_of(value, &schema_at)?.is_none() => {
+                        Some(name)
+                            if value.is_mapping() && ref_of(value, &schema_at)?.is_none() =>
+                        {
                             component_ref(&self.hoist(name, &schema_at, value)?)
                         }
                         _ => self.schema(value, &schema_at)?,
@@ -204,8 +211,8 @@ impl<'a> Walker<'a> {
         let responses = as_mapping(value, at, "`responses`")?;
         let mut out = Mapping::new();
         for (key, value) in responses {
-            let status = key_str(key)
-                .ok_or_else(|| invalid(at, "a response key is not a status code"))?;
+            let status =
+                key_str(key).ok_or_else(|| invalid(at, "a response key is not a status code"))?;
             let new = self.response(value, &at.child(&status), &status, None)?;
             out.insert(key.clone(), new);
         }
@@ -285,7 +292,10 @@ impl<'a> Walker<'a> {
         let mut out = Mapping::new();
         for (key, value) in content {
             let media_type = key_str(key).unwrap_or_default();
-            out.insert(key.clone(), self.media_type(value, &at.child(&media_type), site)?);
+            out.insert(
+                key.clone(),
+                self.media_type(value, &at.child(&media_type), site)?,
+            );
         }
         Ok(Value::Mapping(out))
     }
@@ -345,7 +355,11 @@ impl<'a> Walker<'a> {
             }
             None => (self.operation_id, site.status),
         };
-        Ok(format!("{}{}Response", pascal(operation_id), pascal(status)))
+        Ok(format!(
+            "{}{}Response",
+            pascal(operation_id),
+            pascal(status)
+        ))
     }
 
     fn schema(&mut self, value: &Value, at: &Location) -> Result<Value> {
@@ -619,9 +633,16 @@ mod tests {
     #[test]
     fn pascal_matches_openapi_generator_camelize() {
         assert_eq!(pascal("listAccessProfiles"), "ListAccessProfiles");
-        assert_eq!(pascal("send_classify-machine account"), "SendClassifyMachineAccount");
         assert_eq!(
-            format!("{}{}Response", pascal("sendClassifyMachineAccount"), pascal("200")),
+            pascal("send_classify-machine account"),
+            "SendClassifyMachineAccount"
+        );
+        assert_eq!(
+            format!(
+                "{}{}Response",
+                pascal("sendClassifyMachineAccount"),
+                pascal("200")
+            ),
             "SendClassifyMachineAccount200Response"
         );
     }

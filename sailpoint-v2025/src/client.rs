@@ -1,0 +1,316 @@
+//! The [`Client`]: configuration resolved once, shared state behind an `Arc`, and the attempt
+//! loop (rate limit, auth, retries) around the generated operation.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::auth::{Authenticator, Bearer};
+use crate::config::{ClientBuilder, Endpoints};
+use crate::rate_limit::Limiter;
+use crate::response::{Outcome, read_outcome};
+use crate::retry::is_retryable_status;
+use crate::{ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response};
+
+/// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints.
+const EXPERIMENTAL_OPT_IN: &str = "true";
+
+/// A SailPoint ISC v2025 API client.
+///
+/// Cheap to clone: clones share the HTTP connection pool, the cached token and the rate limiter.
+/// Build one with [`Client::builder`] or [`Client::from_env`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), sailpoint_v2025::Error> {
+/// let client = sailpoint_v2025::Client::from_env()?;
+/// let result = client
+///     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+///     .await?;
+/// println!("machine account: {}", result.is_machine);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    endpoints: Endpoints,
+    auth: Authenticator,
+    retry: RetryConfig,
+    pub(crate) limiter: Limiter,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.endpoints.host)
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
+            .field("limiter", &self.inner.limiter)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder for a client; settings it leaves unset come from the environment and
+    /// `./config.json` (see [`ClientBuilder`]).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured entirely from the environment (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
+    /// `SAIL_CLIENT_SECRET` or `SAIL_ACCESS_TOKEN`), falling back to `./config.json`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the missing or malformed setting and the places looked at.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
+        let resolved = builder.resolve()?;
+        let limiter = Limiter::new(&builder.rate_limit)?;
+        let http = match builder.http_client.clone() {
+            Some(http) => http,
+            None => crate::transport::http_client(&builder)?,
+        };
+        let auth = Authenticator::new(
+            resolved.credentials,
+            resolved.endpoints.token.clone(),
+            http.clone(),
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                endpoints: resolved.endpoints,
+                auth,
+                retry: builder.retry,
+                limiter,
+            }),
+        })
+    }
+
+    /// Classifies one account as machine or human: `POST /v2025/accounts/{id}/classify`.
+    ///
+    /// Returns a request builder: await it directly (it implements `IntoFuture`), or set
+    /// [`classification_mode`](ClassifyRequest::classification_mode) first. Without a mode,
+    /// `classificationMode=default` is sent.
+    ///
+    /// **Experimental upstream:** SailPoint marks this endpoint experimental; the client sends
+    /// the required `X-SailPoint-Experimental: true` header for you. Its behaviour may change
+    /// without a new API version.
+    ///
+    /// The call is idempotent, so it is retried per the client's [`RetryConfig`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// use sailpoint_v2025::ClassificationMode;
+    ///
+    /// let r = client.send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8").await?;
+    /// let forced = client
+    ///     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+    ///     .classification_mode(ClassificationMode::ForceMachine)
+    ///     .await?;
+    /// assert!(forced.is_machine);
+    /// # Ok(()) }
+    /// ```
+    pub fn send_classify_machine_account(&self, id: impl Into<String>) -> ClassifyRequest<'_> {
+        ClassifyRequest::new(self, id.into())
+    }
+
+    /// The base URL the generated client uses (the tenant host plus `/v2025`).
+    pub fn api_base_url(&self) -> &str {
+        &self.inner.endpoints.api
+    }
+
+    /// How many OAuth2 tokens this client (and its clones) fetched so far.
+    pub fn tokens_fetched(&self) -> u64 {
+        self.inner.auth.tokens_fetched()
+    }
+
+    /// The generated client (the escape hatch to the raw operation), authenticated with the
+    /// current token. It bypasses this client's retries and rate limit.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Auth`] when a token cannot be fetched.
+    pub async fn raw(&self) -> Result<sailpoint_v2025_client::Client, Error> {
+        let bearer = self.inner.auth.bearer().await?;
+        Ok(self.generated(&bearer))
+    }
+
+    fn generated(&self, bearer: &Bearer) -> sailpoint_v2025_client::Client {
+        // Cheap: the reqwest client is an `Arc`, and the generated client holds nothing else
+        // but the base URL and the `Authorization` value.
+        sailpoint_v2025_client::Client::new_with_client(
+            &self.inner.endpoints.api,
+            self.inner.http.clone(),
+            Some(bearer.header.clone()),
+        )
+    }
+
+    /// The attempt loop of one classify call.
+    pub(crate) async fn classify(
+        &self,
+        id: &str,
+        mode: ClassificationMode,
+    ) -> Result<SendClassifyMachineAccount200Response, Error> {
+        validate_account_id(id)?;
+        let retry = &self.inner.retry;
+        let mut attempt: u32 = 0;
+        let mut refreshed_after_401 = false;
+        loop {
+            attempt += 1;
+            let span = tracing::debug_span!(
+                "sailpoint.classify",
+                operation = "sendClassifyMachineAccount",
+                account_id = %id,
+                mode = %mode,
+                attempt,
+                status = tracing::field::Empty,
+                tracking_id = tracing::field::Empty,
+            );
+            let outcome = {
+                let _enter = span.enter();
+                self.inner.limiter.acquire().await;
+                match self.inner.auth.bearer().await {
+                    Ok(bearer) => {
+                        let result = self
+                            .generated(&bearer)
+                            .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
+                            .await;
+                        Some((bearer, read_outcome(result).await))
+                    }
+                    Err(err) => {
+                        // Token endpoint trouble: retry transient failures like any other.
+                        if attempt < retry.get_max_attempts() && is_transient_auth(&err) {
+                            tracing::warn!(error = %err, "token request failed; retrying");
+                            None
+                        } else {
+                            return Err(err);
+                        }
+                    }
+                }
+            };
+            let Some((bearer, outcome)) = outcome else {
+                tokio::time::sleep(retry.backoff(attempt + 1)).await;
+                continue;
+            };
+            let error = match outcome {
+                Outcome::Success(value) => {
+                    span.record("status", 200);
+                    return Ok(value);
+                }
+                Outcome::Failure(error) => error,
+            };
+            if let Some(status) = error.status() {
+                span.record("status", status.as_u16());
+            }
+            if let Some(tracking_id) = error.tracking_id() {
+                span.record("tracking_id", tracking_id);
+            }
+            let _enter = span.enter();
+
+            if matches!(error, Error::Unauthorized { .. })
+                && self.inner.auth.can_refresh()
+                && !refreshed_after_401
+            {
+                // One refresh and one more try: the token may have expired or been revoked.
+                tracing::info!("401 Unauthorized; refreshing the token and retrying once");
+                refreshed_after_401 = true;
+                self.inner.auth.invalidate(&bearer).await;
+                attempt -= 1;
+                continue;
+            }
+            if attempt >= retry.get_max_attempts() {
+                return Err(error);
+            }
+            let wait = match &error {
+                Error::TooManyRequests { retry_after, .. } => match retry_after {
+                    Some(wait) if *wait > retry.get_max_retry_after() => {
+                        tracing::warn!(
+                            retry_after_s = wait.as_secs(),
+                            "Retry-After exceeds the configured maximum; giving up"
+                        );
+                        return Err(error);
+                    }
+                    Some(wait) => {
+                        // Everyone using this client waits: the limit is per client_id.
+                        self.inner.limiter.pause(*wait);
+                        *wait
+                    }
+                    None => retry.backoff(attempt + 1),
+                },
+                Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. }
+                    if is_retryable_status(*status) =>
+                {
+                    error.retry_after().unwrap_or_else(|| retry.backoff(attempt + 1))
+                }
+                Error::InternalServerError { .. } => retry.backoff(attempt + 1),
+                Error::Timeout { .. } | Error::Transport { .. } => retry.backoff(attempt + 1),
+                _ => return Err(error),
+            };
+            tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+fn is_transient_auth(err: &Error) -> bool {
+    match err {
+        Error::Auth {
+            status: Some(status),
+            ..
+        } => is_retryable_status(*status),
+        Error::Auth {
+            status: None,
+            source: Some(_),
+            ..
+        } => true,
+        _ => false,
+    }
+}
+
+/// Rejects ids that cannot be sent as one path segment before any request is made. Everything
+/// else is percent-encoded by the generated client (`/`, `?`, `#`, `%`, spaces, non-ASCII).
+fn validate_account_id(id: &str) -> Result<(), Error> {
+    let invalid = |problem: &str| Error::InvalidInput {
+        what: "account id",
+        problem: problem.to_string(),
+    };
+    if id.trim().is_empty() {
+        return Err(invalid("is empty or whitespace"));
+    }
+    // URL parsers treat `.` and `..` (also percent-encoded) as relative segments and `\` as `/`,
+    // so such an id would change the path instead of naming an account.
+    if id == "." || id == ".." {
+        return Err(invalid("`.` and `..` are not account ids"));
+    }
+    if id.contains('\\') {
+        return Err(invalid("contains `\\`, which URLs treat as a path separator"));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(invalid("contains control characters"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_ids_are_rejected_or_allowed_deliberately() {
+        for bad in ["", "   ", "\t", ".", "..", "a\\b", "a\nb"] {
+            assert!(
+                matches!(validate_account_id(bad), Err(Error::InvalidInput { .. })),
+                "{bad:?}"
+            );
+        }
+        for fine in ["ef38f94347e94562b5bb8424a56397d8", "a/b", "a?b#c", "%2e%2e", "ü", "..."] {
+            assert!(validate_account_id(fine).is_ok(), "{fine:?}");
+        }
+    }
+}

@@ -1,0 +1,496 @@
+//! Client configuration: the builder, environment variables, `./config.json`, and the rules
+//! for the base URL.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::auth::Credentials;
+use crate::error::Redacted;
+use crate::{Client, Error, RateLimit, RetryConfig};
+
+/// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
+pub const ENV_BASE_URL: &str = "SAIL_BASE_URL";
+/// Environment variable: the OAuth2 client id (or personal access token id).
+pub const ENV_CLIENT_ID: &str = "SAIL_CLIENT_ID";
+/// Environment variable: the OAuth2 client secret (or personal access token secret).
+pub const ENV_CLIENT_SECRET: &str = "SAIL_CLIENT_SECRET";
+/// Environment variable: a ready bearer token, used as is (no OAuth2 request, no refresh).
+pub const ENV_ACCESS_TOKEN: &str = "SAIL_ACCESS_TOKEN";
+/// The configuration file read when a setting is in neither the builder nor the environment,
+/// relative to the working directory (as SailPoint's other SDKs read it).
+pub const DEFAULT_CONFIG_FILE: &str = "config.json";
+
+/// Default whole-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+const API_VERSION_PATH: &str = "/v2025";
+
+/// Builds a [`Client`].
+///
+/// Each setting is taken from, in order of precedence: this builder, the environment
+/// (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`, `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), then
+/// `./config.json` (`BaseURL`, `ClientId`, `ClientSecret`). Credentials are taken as a unit
+/// from the first of those places that has any: a ready access token there wins over client
+/// credentials there.
+///
+/// | setting | builder | default |
+/// |---|---|---|
+/// | base URL (tenant API host) | [`base_url`](Self::base_url), [`tenant`](Self::tenant) | none: required |
+/// | credentials | [`client_credentials`](Self::client_credentials), [`access_token`](Self::access_token) | none: required |
+/// | retries | [`retry`](Self::retry) | [`RetryConfig::default`] |
+/// | client-side rate limit | [`rate_limit`](Self::rate_limit) | 100 requests / 10 s ([`RateLimit::default`]) |
+/// | whole-request timeout | [`timeout`](Self::timeout) | 30 s |
+/// | connect timeout | [`connect_timeout`](Self::connect_timeout) | 10 s |
+/// | HTTP client | [`http_client`](Self::http_client) | a new rustls `reqwest::Client` |
+/// | User-Agent suffix | [`user_agent_suffix`](Self::user_agent_suffix) | none |
+/// | plain `http://` to non-loopback hosts | [`allow_insecure_http`](Self::allow_insecure_http) | refused |
+///
+/// ```no_run
+/// # fn main() -> Result<(), sailpoint_v2025::Error> {
+/// use std::time::Duration;
+/// use sailpoint_v2025::{Client, RetryConfig};
+///
+/// let client = Client::builder()
+///     .tenant("acme")
+///     .client_credentials("client-id", "client-secret")
+///     .retry(RetryConfig::default().max_attempts(3))
+///     .timeout(Duration::from_secs(20))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a builder does nothing until `.build()` is called"]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    credentials: Option<Credentials>,
+    pub(crate) retry: RetryConfig,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) http_client: Option<reqwest::Client>,
+    pub(crate) user_agent_suffix: Option<String>,
+    allow_insecure_http: bool,
+    environment: Option<HashMap<String, String>>,
+    config_file: Option<PathBuf>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            credentials: None,
+            retry: RetryConfig::default(),
+            rate_limit: RateLimit::default(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            http_client: None,
+            user_agent_suffix: None,
+            allow_insecure_http: false,
+            environment: None,
+            config_file: None,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("environment", &self.environment.as_ref().map(|_| Redacted))
+            .field("config_file", &self.config_file)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The tenant's API host, e.g. `https://acme.api.identitynow.com`. `/v2025` and
+    /// `/oauth/token` are appended by the client; a trailing slash or an already present
+    /// `/v2025` is tolerated.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Shorthand for `base_url("https://{tenant}.api.identitynow.com")`.
+    pub fn tenant(mut self, tenant: impl AsRef<str>) -> Self {
+        self.base_url = Some(format!(
+            "https://{}.api.identitynow.com",
+            tenant.as_ref().trim()
+        ));
+        self
+    }
+
+    /// OAuth2 client credentials (an API client, or a personal access token's id and secret).
+    /// The client fetches tokens lazily, caches them and refreshes them before they expire.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: SecretString::from(client_secret.into()),
+        });
+        self
+    }
+
+    /// A ready bearer token, used as is: no token request, no refresh. A `401` is returned as
+    /// [`Error::Unauthorized`].
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::AccessToken(SecretString::from(token.into())));
+        self
+    }
+
+    /// The retry policy (default [`RetryConfig::default`]; [`RetryConfig::disabled`] for none).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The client-side rate limit shared by all clones of the client (default: ISC's 100
+    /// requests per 10 s; [`RateLimit::unlimited`] turns it off).
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// The whole-request timeout (default 30 s). Ignored with [`http_client`](Self::http_client).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Brings your own `reqwest::Client` (proxy, TLS roots, timeouts, User-Agent are then
+    /// yours). It is used for the token requests too.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Appended to the User-Agent `SailPoint-SDK-Rust/<version> (<os>; <arch>)`, e.g.
+    /// `"my-sync-job/1.2"`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Allows a plain `http://` base URL to a non-loopback host (default: refused, since the
+    /// token and the client secret would travel in clear text). Loopback hosts are always
+    /// allowed, for local emulators.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Uses these variables instead of the process environment (e.g. in tests, or to read
+    /// settings from elsewhere). An empty iterator ignores the environment entirely.
+    pub fn environment<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.environment = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Reads this file instead of `./config.json` for settings found neither in the builder
+    /// nor in the environment.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_file = Some(path.into());
+        self
+    }
+
+    /// Resolves the configuration and builds the client. Performs no I/O except reading the
+    /// config file; the first token is fetched on the first call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the setting and the places looked at when the base URL or
+    /// credentials are missing or malformed.
+    pub fn build(self) -> Result<Client, Error> {
+        Client::from_builder(self)
+    }
+
+    /// Resolves base URL and credentials by precedence.
+    pub(crate) fn resolve(&self) -> Result<Resolved, Error> {
+        let env = |name: &str| -> Option<String> {
+            let value = match &self.environment {
+                Some(vars) => vars.get(name).cloned(),
+                None => std::env::var(name).ok(),
+            };
+            value.filter(|v| !v.trim().is_empty())
+        };
+        let file_path = self
+            .config_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+        let file = ConfigFile::read(&file_path)?;
+        let file_label = match &file {
+            Some(_) => format!("{}", file_path.display()),
+            None => format!("{} (not found)", file_path.display()),
+        };
+        let file = file.unwrap_or_default();
+
+        let base_url = self
+            .base_url
+            .clone()
+            .or_else(|| env(ENV_BASE_URL))
+            .or(file.base_url)
+            .ok_or_else(|| {
+                Error::config(
+                    "base URL",
+                    "not set",
+                    format!(
+                        "builder .base_url()/.tenant(), environment {ENV_BASE_URL}, {file_label} key BaseURL"
+                    ),
+                )
+            })?;
+        let endpoints = Endpoints::parse(&base_url, self.allow_insecure_http)?;
+
+        let looked_at_credentials = format!(
+            "builder .client_credentials()/.access_token(), environment {ENV_ACCESS_TOKEN} or \
+             {ENV_CLIENT_ID}+{ENV_CLIENT_SECRET}, {file_label} keys ClientId+ClientSecret"
+        );
+        let credentials = if let Some(credentials) = &self.credentials {
+            credentials.clone()
+        } else if let Some(token) = env(ENV_ACCESS_TOKEN) {
+            Credentials::AccessToken(SecretString::from(token))
+        } else {
+            let client_id = env(ENV_CLIENT_ID).or(file.client_id);
+            let client_secret = env(ENV_CLIENT_SECRET).or(file.client_secret);
+            match (client_id, client_secret) {
+                (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials {
+                    client_id,
+                    client_secret: SecretString::from(client_secret),
+                },
+                (Some(_), None) => {
+                    return Err(Error::config(
+                        "client secret",
+                        "a client id is set but no client secret",
+                        looked_at_credentials,
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(Error::config(
+                        "client id",
+                        "a client secret is set but no client id",
+                        looked_at_credentials,
+                    ));
+                }
+                (None, None) => {
+                    return Err(Error::config(
+                        "credentials",
+                        "neither an access token nor client credentials are set",
+                        looked_at_credentials,
+                    ));
+                }
+            }
+        };
+        credentials.validate()?;
+        Ok(Resolved {
+            endpoints,
+            credentials,
+        })
+    }
+}
+
+/// The outcome of resolving settings by precedence.
+pub(crate) struct Resolved {
+    pub(crate) endpoints: Endpoints,
+    pub(crate) credentials: Credentials,
+}
+
+/// The URLs derived from the base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoints {
+    /// The tenant API host without a trailing slash, e.g. `https://acme.api.identitynow.com`.
+    pub(crate) host: String,
+    /// `{host}/v2025`: the generated client's base URL.
+    pub(crate) api: String,
+    /// `{host}/oauth/token`.
+    pub(crate) token: String,
+}
+
+impl Endpoints {
+    pub(crate) fn parse(base_url: &str, allow_insecure_http: bool) -> Result<Self, Error> {
+        let looked_at = "the resolved base URL";
+        let trimmed = base_url.trim();
+        let url = reqwest::Url::parse(trimmed).map_err(|e| {
+            Error::config(
+                "base URL",
+                format!("`{trimmed}` is not a valid URL ({e}); expected e.g. https://acme.api.identitynow.com"),
+                looked_at,
+            )
+        })?;
+        let host = match url.host_str() {
+            Some(host) if !host.is_empty() => host.to_string(),
+            _ => {
+                return Err(Error::config(
+                    "base URL",
+                    format!("`{trimmed}` has no host"),
+                    looked_at,
+                ));
+            }
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_insecure_http || is_loopback(&host) => {}
+            "http" => {
+                return Err(Error::config(
+                    "base URL",
+                    format!(
+                        "`{trimmed}` uses plain http to a non-loopback host; use https, or \
+                         .allow_insecure_http(true) if you really mean it"
+                    ),
+                    looked_at,
+                ));
+            }
+            other => {
+                return Err(Error::config(
+                    "base URL",
+                    format!("unsupported scheme `{other}` in `{trimmed}`; use https"),
+                    looked_at,
+                ));
+            }
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(Error::config(
+                "base URL",
+                format!("`{trimmed}` must not carry credentials, a query or a fragment"),
+                looked_at,
+            ));
+        }
+        let mut root = url.as_str().trim_end_matches('/').to_string();
+        if let Some(stripped) = root.strip_suffix(API_VERSION_PATH) {
+            root = stripped.trim_end_matches('/').to_string();
+        }
+        Ok(Self {
+            api: format!("{root}{API_VERSION_PATH}"),
+            token: format!("{root}/oauth/token"),
+            host: root,
+        })
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `config.json` as SailPoint's other SDKs read it.
+#[derive(Default, Deserialize)]
+struct ConfigFile {
+    #[serde(rename = "BaseURL")]
+    base_url: Option<String>,
+    #[serde(rename = "ClientId")]
+    client_id: Option<String>,
+    #[serde(rename = "ClientSecret")]
+    client_secret: Option<String>,
+}
+
+impl ConfigFile {
+    fn read(path: &Path) -> Result<Option<Self>, Error> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::config(
+                    "config file",
+                    format!("cannot read it: {e}"),
+                    path.display().to_string(),
+                ));
+            }
+        };
+        let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
+            // serde_json's message names line and column, never the values.
+            Error::config(
+                "config file",
+                format!("not a JSON object with string BaseURL/ClientId/ClientSecret: {e}"),
+                path.display().to_string(),
+            )
+        })?;
+        let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        Ok(Some(ConfigFile {
+            base_url: non_empty(file.base_url),
+            client_id: non_empty(file.client_id),
+            client_secret: non_empty(file.client_secret),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoints(url: &str) -> Endpoints {
+        Endpoints::parse(url, false).expect("valid base URL")
+    }
+
+    #[test]
+    fn base_url_forms_are_normalised() {
+        let expected = Endpoints {
+            host: "https://acme.api.identitynow.com".into(),
+            api: "https://acme.api.identitynow.com/v2025".into(),
+            token: "https://acme.api.identitynow.com/oauth/token".into(),
+        };
+        for url in [
+            "https://acme.api.identitynow.com",
+            "https://acme.api.identitynow.com/",
+            "https://acme.api.identitynow.com/v2025",
+            "https://acme.api.identitynow.com/v2025/",
+            " https://acme.api.identitynow.com ",
+        ] {
+            assert_eq!(endpoints(url), expected, "{url}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback_or_when_allowed() {
+        assert!(Endpoints::parse("http://127.0.0.1:8080", false).is_ok());
+        assert!(Endpoints::parse("http://localhost:8080", false).is_ok());
+        assert!(Endpoints::parse("http://[::1]:8080", false).is_ok());
+        let err = Endpoints::parse("http://acme.example.com", false).expect_err("refused");
+        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+        assert!(Endpoints::parse("http://acme.example.com", true).is_ok());
+    }
+
+    #[test]
+    fn malformed_base_urls_are_config_errors() {
+        for url in [
+            "acme.api.identitynow.com",
+            "ftp://acme",
+            "https://",
+            "https://u:p@acme.example.com",
+            "https://acme.example.com?x=1",
+        ] {
+            let err = Endpoints::parse(url, false).expect_err(url);
+            assert!(matches!(err, Error::Config { setting: "base URL", .. }), "{url}: {err}");
+        }
+    }
+}

@@ -1,0 +1,619 @@
+//! `cargo xtask test [--no-prism] [--skip-lint]`: every check and test, in order, stopping at
+//! the first failure. `.ci/run` calls exactly this, so CI and developers run the same thing.
+//!
+//! 1. `cargo fmt --all --check`
+//! 2. `cargo clippy --workspace --all-targets -- -D warnings`
+//! 3. the generated code is what `cargo xtask generate` produces now
+//! 4. `RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps`
+//! 5. `npm ci` (only when `node_modules` does not match `package-lock.json`), then start Prism
+//!    on a free loopback port with `tests/contract/sailpoint-v2025.prism.yaml`
+//! 6. `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without nextest), then
+//!    `cargo test --workspace --doc`, with `SAILPOINT_PRISM_URL` pointing at Prism
+//! 7. stop Prism, on every path: a guard kills its whole process group on drop, and a watcher
+//!    beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
+//!
+//! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips Prism (the contract tests then skip
+//! themselves, or fail under `CI`).
+
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{Read as _, Write as _};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+/// Arguments of `cargo xtask test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Do not install or start Prism; the contract tests skip themselves (they fail under `CI`
+    /// unless `SAILPOINT_PRISM_URL` already points at a running Prism).
+    #[arg(long)]
+    pub no_prism: bool,
+    /// Skip formatting, clippy and rustdoc (steps 1, 2 and 4) for quicker iterations.
+    #[arg(long)]
+    pub skip_lint: bool,
+}
+
+/// The Prism spec, relative to the workspace root (written by `cargo xtask generate`).
+const PRISM_SPEC: &str = "tests/contract/sailpoint-v2025.prism.yaml";
+/// The Prism executable npm installs, relative to the workspace root.
+const PRISM_BIN: &str = "node_modules/.bin/prism";
+/// Written into `node_modules` after a successful `npm ci`: the hash of the npm manifests.
+const NPM_STAMP: &str = "node_modules/.xtask-npm-ci.sha256";
+/// The environment variable that tells the contract tests where Prism listens.
+const PRISM_URL_VAR: &str = "SAILPOINT_PRISM_URL";
+/// How long Prism may take to answer its first request.
+const PRISM_READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often Prism is started again when it exits before answering (a lost port race).
+const PRISM_START_ATTEMPTS: u32 = 3;
+
+/// Entry point of `cargo xtask test`.
+pub fn run(args: &TestArgs) -> Result<()> {
+    let root = crate::workspace_root();
+    let mut steps = Steps::new(if args.no_prism { 6 } else { 8 });
+
+    if args.skip_lint {
+        steps.skip("cargo fmt --check", "--skip-lint");
+        steps.skip("cargo clippy", "--skip-lint");
+    } else {
+        steps.run("cargo fmt --check", || {
+            run_command(cargo(&root).args(["fmt", "--all", "--check"]))
+                .context("formatting differs: run `cargo fmt --all`")
+        })?;
+        steps.run("cargo clippy", || {
+            run_command(cargo(&root).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        })?;
+    }
+
+    steps.run("generated code is up to date", || check_generated(&root))?;
+
+    if args.skip_lint {
+        steps.skip("cargo doc", "--skip-lint");
+    } else {
+        steps.run("cargo doc", || {
+            run_command(
+                cargo(&root)
+                    .args(["doc", "--workspace", "--no-deps"])
+                    .env("RUSTDOCFLAGS", "-D warnings"),
+            )
+        })?;
+    }
+
+    // Dropped on every path out of this function, early returns included: stops Prism.
+    let prism = if args.no_prism {
+        None
+    } else {
+        steps.run("npm ci", || npm_ci(&root))?;
+        Some(steps.run("start Prism", || Prism::start(&root))?)
+    };
+    let prism_url = match &prism {
+        Some(prism) => Some(prism.url()),
+        None => match std::env::var(PRISM_URL_VAR) {
+            Ok(url) if !url.is_empty() => {
+                println!("--no-prism: using {PRISM_URL_VAR}={url} from the environment");
+                Some(url)
+            }
+            _ => {
+                println!("--no-prism: the Prism contract tests will skip themselves");
+                None
+            }
+        },
+    };
+
+    steps.run("tests", || run_tests(&root, prism_url.as_deref()))?;
+    steps.run("doctests", || {
+        run_command(with_prism_url(
+            cargo(&root).args(["test", "--workspace", "--doc"]),
+            prism_url.as_deref(),
+        ))
+    })?;
+
+    if let Some(prism) = prism {
+        steps.run("stop Prism", || {
+            prism.stop();
+            Ok(())
+        })?;
+    }
+    steps.summary();
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps: a banner before each, its duration after, and which one failed.
+
+struct Steps {
+    total: usize,
+    done: usize,
+    started: Instant,
+    timings: Vec<(String, Option<Duration>)>,
+}
+
+impl Steps {
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            done: 0,
+            started: Instant::now(),
+            timings: Vec::new(),
+        }
+    }
+
+    fn run<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.done += 1;
+        println!();
+        println!("==> [{}/{}] {name}", self.done, self.total);
+        let start = Instant::now();
+        let result = f();
+        let elapsed = start.elapsed();
+        match result {
+            Ok(value) => {
+                println!(
+                    "<== [{}/{}] {name}: ok ({})",
+                    self.done,
+                    self.total,
+                    secs(elapsed)
+                );
+                self.timings.push((name.to_string(), Some(elapsed)));
+                Ok(value)
+            }
+            Err(err) => {
+                eprintln!();
+                eprintln!(
+                    "<== [{}/{}] {name}: FAILED after {}",
+                    self.done,
+                    self.total,
+                    secs(elapsed)
+                );
+                Err(err.context(format!(
+                    "`cargo xtask test` failed at step {}/{} ({name})",
+                    self.done, self.total
+                )))
+            }
+        }
+    }
+
+    fn skip(&mut self, name: &str, why: &str) {
+        self.done += 1;
+        println!();
+        println!("==> [{}/{}] {name}: skipped ({why})", self.done, self.total);
+        self.timings.push((name.to_string(), None));
+    }
+
+    fn summary(&self) {
+        let mut text = String::new();
+        for (name, elapsed) in &self.timings {
+            let time = elapsed.map_or_else(|| "skipped".to_string(), secs);
+            let _ = writeln!(text, "    {name:<32} {time:>9}");
+        }
+        println!();
+        println!("All steps passed in {}:", secs(self.started.elapsed()));
+        print!("{text}");
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+/// The `cargo` that runs us (`CARGO`, set by `cargo run`), else the one on `PATH`.
+fn cargo(root: &Path) -> Command {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(program);
+    command.current_dir(root);
+    command
+}
+
+fn with_prism_url<'a>(command: &'a mut Command, url: Option<&str>) -> &'a mut Command {
+    match url {
+        Some(url) => command.env(PRISM_URL_VAR, url),
+        None => command,
+    }
+}
+
+/// Shows a command as a shell line, with the variables it sets.
+fn show(command: &Command) -> String {
+    let mut line = String::new();
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            let _ = write!(
+                line,
+                "{}={:?} ",
+                key.to_string_lossy(),
+                value.to_string_lossy()
+            );
+        }
+    }
+    let program = command.get_program().to_string_lossy();
+    line.push_str(program.rsplit('/').next().unwrap_or(&program));
+    for arg in command.get_args() {
+        line.push(' ');
+        line.push_str(&arg.to_string_lossy());
+    }
+    line
+}
+
+/// Runs a command with inherited stdout and stderr; fails unless it exits successfully.
+fn run_command(command: &mut Command) -> Result<()> {
+    let shown = show(command);
+    println!("$ {shown}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: generated code.
+
+fn check_generated(root: &Path) -> Result<()> {
+    let files = crate::generate::generate(root, false)?;
+    let stale = crate::generate::check(root, &files)?;
+    if stale.is_empty() {
+        println!("{} generated files are up to date", files.len());
+        return Ok(());
+    }
+    for diff in &stale {
+        print!("{diff}");
+    }
+    bail!(
+        "{} generated file(s) are stale: run `cargo xtask generate` and commit the result",
+        stale.len()
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 5: npm and Prism.
+
+/// Runs `npm ci` unless `node_modules` was installed from exactly the current manifests.
+fn npm_ci(root: &Path) -> Result<()> {
+    let mut hasher = Sha256::new();
+    for name in ["package.json", "package-lock.json"] {
+        let path = root.join(name);
+        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(&bytes);
+        hasher.update([0]);
+    }
+    let digest = hasher.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
+    let stamp = root.join(NPM_STAMP);
+    let installed = fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == digest);
+    if installed && root.join(PRISM_BIN).is_file() {
+        println!("node_modules matches package-lock.json; not running npm ci");
+        return Ok(());
+    }
+    // No install scripts: Prism is plain JavaScript, and this skips a telemetry postinstall.
+    let mut npm = Command::new("npm");
+    npm.current_dir(root)
+        .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"]);
+    run_command(&mut npm).context(
+        "npm ci failed (Node.js and npm are needed for the Prism contract tests; \
+         `cargo xtask test --no-prism` skips them)",
+    )?;
+    if !root.join(PRISM_BIN).is_file() {
+        bail!("npm ci did not install {PRISM_BIN}");
+    }
+    fs::write(&stamp, format!("{digest}\n"))
+        .with_context(|| format!("writing {}", stamp.display()))?;
+    Ok(())
+}
+
+/// A running Prism mock server; dropping it stops it.
+struct Prism {
+    port: u16,
+    log: PathBuf,
+    /// `sh`, the leader of Prism's process group.
+    child: Child,
+    /// Closed (with this process) to tell the watcher to stop Prism.
+    _lifeline: Option<ChildStdin>,
+    /// The wrapper has exited and been reaped.
+    exited: bool,
+    stopped: bool,
+}
+
+/// Runs Prism (`"$@"`) in the background and waits for it. A watcher reads the lifeline on
+/// stdin: when `cargo xtask` ends for whatever reason, even SIGKILL, the pipe closes and the
+/// watcher stops Prism. Everything runs in one process group, which the guard kills on drop.
+const PRISM_WRAPPER: &str = r#"
+exec 3<&0
+"$@" </dev/null &
+prism=$!
+{ read -r _ <&3; kill -TERM "$prism" 2>/dev/null; } &
+watcher=$!
+wait "$prism"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status"
+"#;
+
+impl Prism {
+    fn start(root: &Path) -> Result<Self> {
+        let bin = root.join(PRISM_BIN);
+        let spec = root.join(PRISM_SPEC);
+        if !spec.is_file() {
+            bail!("{} is missing: run `cargo xtask generate`", spec.display());
+        }
+        let log_dir = target_dir(root).join("xtask");
+        fs::create_dir_all(&log_dir).with_context(|| format!("creating {}", log_dir.display()))?;
+        let log = log_dir.join("prism.log");
+
+        let mut last_error = None;
+        for attempt in 1..=PRISM_START_ATTEMPTS {
+            let port = free_port()?;
+            let mut prism = Self::spawn(root, &bin, &spec, port, &log)?;
+            println!(
+                "started Prism (pid {}) on 127.0.0.1:{port}, log {}",
+                prism.child.id(),
+                log.display()
+            );
+            match prism.wait_ready() {
+                Ok(()) => {
+                    println!("Prism answers at {}", prism.url());
+                    return Ok(prism);
+                }
+                Err(err) => {
+                    // Dropping `prism` stops whatever is left of it.
+                    eprintln!("Prism attempt {attempt}/{PRISM_START_ATTEMPTS}: {err:#}");
+                    eprintln!("--- last lines of {} ---", log.display());
+                    eprintln!("{}", tail(&log, 40));
+                    eprintln!("---");
+                    // Only an early exit (say, a lost race for the port) is worth another try.
+                    let exited_early = err.downcast_ref::<PrismExited>().is_some();
+                    last_error = Some(err);
+                    if !exited_early {
+                        break;
+                    }
+                }
+            }
+        }
+        Err(last_error
+            .unwrap_or_else(|| anyhow::anyhow!("Prism was not started"))
+            .context(format!("Prism did not start; its log is {}", log.display())))
+    }
+
+    #[cfg(unix)]
+    fn spawn(root: &Path, bin: &Path, spec: &Path, port: u16, log: &Path) -> Result<Self> {
+        use std::os::unix::process::CommandExt as _;
+
+        let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let err = out
+            .try_clone()
+            .with_context(|| format!("opening {} twice", log.display()))?;
+        let port_text = port.to_string();
+        let mut command = Command::new("sh");
+        command
+            .current_dir(root)
+            .arg("-c")
+            .arg(PRISM_WRAPPER)
+            .arg("prism-wrapper")
+            .arg(bin)
+            .args(["mock", "-h", "127.0.0.1", "-p", &port_text])
+            .arg(spec)
+            .stdin(Stdio::piped())
+            .stdout(out)
+            .stderr(err)
+            // Its own process group, so the guard can kill Prism and everything it started.
+            .process_group(0);
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let lifeline = child.stdin.take();
+        Ok(Self {
+            port,
+            log: log.to_path_buf(),
+            child,
+            _lifeline: lifeline,
+            exited: false,
+            stopped: false,
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn spawn(_: &Path, _: &Path, _: &Path, _: u16, _: &Path) -> Result<Self> {
+        bail!("starting Prism needs a Unix system; run `cargo xtask test --no-prism`")
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Polls with a raw HTTP request until Prism answers, it exits, or the timeout passes.
+    fn wait_ready(&mut self) -> Result<()> {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let deadline = Instant::now() + PRISM_READY_TIMEOUT;
+        loop {
+            if answers_http(addr) {
+                return Ok(());
+            }
+            if let Some(status) = self.child.try_wait().context("checking on Prism")? {
+                self.exited = true;
+                return Err(
+                    PrismExited(format!("Prism exited before answering ({status})")).into(),
+                );
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "Prism did not answer on {addr} within {}s",
+                    PRISM_READY_TIMEOUT.as_secs()
+                );
+            }
+            thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    /// Stops Prism: SIGTERM to the process group, a grace period, then SIGKILL.
+    fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        let pgid = self.child.id();
+        signal_group(pgid, "TERM");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut reaped = self.exited;
+        while !reaped && Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(Some(_)) => {
+                    reaped = true;
+                    break;
+                }
+                Ok(None) => thread::sleep(Duration::from_millis(50)),
+                Err(_) => break,
+            }
+        }
+        // Anything left in the group (Prism itself if it ignored SIGTERM).
+        signal_group(pgid, "KILL");
+        if !reaped {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        // Wait briefly for the group to vanish, then report any survivor.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while group_alive(pgid) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(50));
+        }
+        if group_alive(pgid) {
+            eprintln!(
+                "warning: processes of Prism's group {pgid} are still running; see {}",
+                self.log.display()
+            );
+        } else {
+            println!("stopped Prism (process group {pgid})");
+        }
+    }
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Marks an exit of Prism before it answered: worth another try on another port.
+#[derive(Debug)]
+struct PrismExited(String);
+
+impl std::fmt::Display for PrismExited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PrismExited {}
+
+fn signal_group(pgid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(format!("-{pgid}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn group_alive(pgid: u32) -> bool {
+    Command::new("kill")
+        .arg("-0")
+        .arg("--")
+        .arg(format!("-{pgid}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A port that was free a moment ago: bind port 0 on loopback and release it.
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .context("binding 127.0.0.1:0 to find a free port")?;
+    let port = listener
+        .local_addr()
+        .context("reading the bound address")?
+        .port();
+    Ok(port)
+}
+
+/// Whether something answers a plain `GET /` with an HTTP status line.
+fn answers_http(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 5];
+    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
+}
+
+/// The cargo target directory (`CARGO_TARGET_DIR`, else `<root>/target`).
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
+/// The last `lines` lines of a file, or why it could not be read.
+fn tail(path: &Path, lines: usize) -> String {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let all: Vec<&str> = text.lines().collect();
+            let start = all.len().saturating_sub(lines);
+            if all.is_empty() {
+                "(empty)".to_string()
+            } else {
+                all[start..].join("\n")
+            }
+        }
+        Err(err) => format!("(cannot read {}: {err})", path.display()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 6: tests.
+
+fn run_tests(root: &Path, prism_url: Option<&str>) -> Result<()> {
+    let nextest = cargo(root)
+        .args(["nextest", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut command = cargo(root);
+    if nextest {
+        command.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+    } else {
+        println!("cargo-nextest is not installed; using cargo test");
+        command.args(["test", "--workspace", "--no-fail-fast"]);
+    }
+    run_command(with_prism_url(&mut command, prism_url))
+}

@@ -1,0 +1,547 @@
+//! Tests of `cargo xtask vendor` over the small trees in `xtask/tests/fixtures/vendor/`
+//! (never the real upstream trees, and never writing files).
+
+use std::path::PathBuf;
+
+use serde_yaml_ng::{Mapping, Value};
+
+use super::*;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/vendor")
+        .join(name)
+}
+
+fn vendor_ok(tree: &str, operation_id: &str) -> (String, Value) {
+    let yaml = match vendor_fragment(&fixture(tree), operation_id) {
+        Ok(yaml) => yaml,
+        Err(err) => panic!("vendoring {operation_id} from {tree} failed: {err:#}"),
+    };
+    let value: Value = serde_yaml_ng::from_str(&yaml).unwrap();
+    (yaml, value)
+}
+
+fn vendor_err(tree: &str, operation_id: &str) -> VendorError {
+    match vendor_fragment(&fixture(tree), operation_id) {
+        Ok(_) => panic!("vendoring {operation_id} from {tree} should fail"),
+        Err(err) => match err.downcast::<VendorError>() {
+            Ok(err) => err,
+            Err(err) => panic!("expected a VendorError, got: {err:#}"),
+        },
+    }
+}
+
+/// `value` at a `/`-separated path of mapping keys or sequence indexes.
+fn at<'v>(value: &'v Value, path: &str) -> &'v Value {
+    let mut current = value;
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        current = match current {
+            Value::Mapping(mapping) => mapping
+                .get(segment)
+                .unwrap_or_else(|| panic!("no `{segment}` in {path}")),
+            Value::Sequence(items) => &items[segment.parse::<usize>().unwrap()],
+            _ => panic!("cannot index into {path} at `{segment}`"),
+        };
+    }
+    current
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    value
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn schema_ref(name: &str) -> Value {
+    let mut mapping = Mapping::new();
+    mapping.insert("$ref".into(), format!("#/components/schemas/{name}").into());
+    Value::Mapping(mapping)
+}
+
+fn root_document(tree: &str) -> Value {
+    let text = fs::read_to_string(fixture(tree).join(ROOT_DOCUMENT)).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap()
+}
+
+#[test]
+fn happy_path_has_exactly_the_sdk_component_names() {
+    let (_, doc) = vendor_ok("happy", DEFAULT_OPERATION);
+    assert_eq!(
+        keys(at(&doc, "components/schemas")),
+        [
+            "ClassificationMode",
+            "ErrorMessageDto",
+            "ErrorResponseDto",
+            "ListAccessProfiles401Response",
+            "ListAccessProfiles429Response",
+            "LocaleOrigin",
+            "SendClassifyMachineAccount200Response",
+        ]
+    );
+    assert_eq!(
+        keys(&doc),
+        ["openapi", "info", "servers", "tags", "paths", "components"]
+    );
+}
+
+#[test]
+fn happy_path_keeps_only_the_operation_and_its_tag() {
+    let (_, doc) = vendor_ok("happy", DEFAULT_OPERATION);
+    let root = root_document("happy");
+    let paths = at(&doc, "paths").as_mapping().unwrap();
+    assert_eq!(paths.len(), 1);
+    let item = &paths["/accounts/{id}/classify"];
+    assert_eq!(keys(item), ["post"]);
+    assert_eq!(
+        at(item, "post/operationId"),
+        &Value::from(DEFAULT_OPERATION)
+    );
+    let tags = at(&doc, "tags").as_sequence().unwrap();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(&tags[0], at(&root, "tags/1"));
+    for key in ["openapi", "info", "servers"] {
+        assert_eq!(at(&doc, key), at(&root, key));
+    }
+    // The operation has its own security, so the root's global one is not copied.
+    assert!(doc.get("security").is_none());
+    assert_eq!(
+        at(&doc, "components/securitySchemes"),
+        at(&root, "components/securitySchemes")
+    );
+}
+
+#[test]
+fn parameters_are_inlined_and_a_file_parameters_schema_is_hoisted() {
+    let (_, doc) = vendor_ok("happy", DEFAULT_OPERATION);
+    let post = at(&doc, "paths").as_mapping().unwrap()["/accounts/{id}/classify"]["post"].clone();
+    let parameters = at(&post, "parameters").as_sequence().unwrap();
+    let names: Vec<&str> = parameters
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["id", "classificationMode", "X-SailPoint-Experimental"]
+    );
+    // The inline path parameter stays as written, extensions and example included.
+    assert_eq!(
+        at(&post, "parameters/0/schema/type"),
+        &Value::from("string")
+    );
+    assert_eq!(
+        at(&post, "parameters/0/x-sailpoint-resource-operation-id"),
+        &Value::from("listAccounts")
+    );
+    // The parameter file is inlined, in its key order; its inline schema becomes a component.
+    assert_eq!(
+        keys(&parameters[1]),
+        ["in", "name", "schema", "description", "required", "example"]
+    );
+    assert_eq!(
+        at(&post, "parameters/1/schema"),
+        &schema_ref("ClassificationMode")
+    );
+    assert_eq!(
+        at(&doc, "components/schemas/ClassificationMode/enum")
+            .as_sequence()
+            .unwrap()
+            .len(),
+        4
+    );
+    // The experimental header keeps its (string-typed) schema and boolean example.
+    assert_eq!(at(&post, "parameters/2/in"), &Value::from("header"));
+    assert_eq!(at(&post, "parameters/2/example"), &Value::from(true));
+    assert_eq!(at(&post, "parameters/2/schema/default"), &Value::from(true));
+    assert_eq!(
+        at(&post, "x-sailpoint-userLevels"),
+        &serde_yaml_ng::from_str::<Value>("[API, ORG_ADMIN]").unwrap()
+    );
+}
+
+#[test]
+fn responses_are_inlined_and_inline_bodies_named_after_their_first_user() {
+    let (_, doc) = vendor_ok("happy", DEFAULT_OPERATION);
+    let responses =
+        at(&doc, "paths").as_mapping().unwrap()["/accounts/{id}/classify"]["post"]["responses"]
+            .clone();
+    assert_eq!(keys(&responses), ["200", "400", "401", "403", "429", "500"]);
+    let body = |status: &str| responses[status]["content"]["application/json"].clone();
+    assert_eq!(
+        body("200")["schema"],
+        schema_ref("SendClassifyMachineAccount200Response")
+    );
+    // listAccessProfiles (the first path, `get` written first) uses 401.yaml and 429.yaml first;
+    // listJunk before it uses only 400.yaml, createAccessProfile and listLater come later.
+    assert_eq!(
+        body("401")["schema"],
+        schema_ref("ListAccessProfiles401Response")
+    );
+    assert_eq!(
+        body("429")["schema"],
+        schema_ref("ListAccessProfiles429Response")
+    );
+    for status in ["400", "403", "500"] {
+        assert_eq!(body(status)["schema"], schema_ref("ErrorResponseDto"));
+    }
+    // Response descriptions and examples are kept, a `$ref` key inside example data included.
+    assert_eq!(
+        responses["401"]["description"],
+        Value::from(
+            "Unauthorized - Returned if there is no authorization header, or if the JWT token is \
+             expired."
+        )
+    );
+    let example = &body("403")["examples"]["403"]["value"];
+    assert_eq!(example["detailCode"], Value::from("403 Forbidden"));
+    assert_eq!(
+        example["$ref"],
+        Value::from("not a reference, just example data")
+    );
+    // The hoisted bodies are the upstream inline schemas.
+    assert_eq!(
+        at(
+            &doc,
+            "components/schemas/ListAccessProfiles401Response/properties/error/example"
+        ),
+        &Value::from("JWT validation failed: JWT is expired")
+    );
+    assert_eq!(
+        at(
+            &doc,
+            "components/schemas/SendClassifyMachineAccount200Response/properties/isMachine/default"
+        ),
+        &Value::from(false)
+    );
+}
+
+#[test]
+fn nested_schema_refs_become_components() {
+    let (_, doc) = vendor_ok("happy", DEFAULT_OPERATION);
+    let schemas = at(&doc, "components/schemas");
+    assert_eq!(
+        at(schemas, "ErrorResponseDto/properties/messages/items"),
+        &schema_ref("ErrorMessageDto")
+    );
+    assert_eq!(
+        at(schemas, "ErrorResponseDto/properties/causes/items"),
+        &schema_ref("ErrorMessageDto")
+    );
+    assert_eq!(
+        at(schemas, "ErrorMessageDto/properties/localeOrigin"),
+        &schema_ref("LocaleOrigin")
+    );
+    assert_eq!(
+        at(schemas, "LocaleOrigin/enum"),
+        &serde_yaml_ng::from_str::<Value>("[DEFAULT, REQUEST, null]").unwrap()
+    );
+    // `type : object` (with a space) is still the key `type`, kept in upstream order.
+    assert_eq!(
+        keys(at(schemas, "ErrorResponseDto")),
+        ["type", "title", "properties"]
+    );
+}
+
+#[test]
+fn quoted_and_unquoted_refs_resolve_alike() {
+    // 400.yaml refs ErrorResponseDto single-quoted, 403.yaml double-quoted, 500.yaml unquoted;
+    // ErrorResponseDto refs ErrorMessageDto both quoted and unquoted.
+    let (_, doc) = vendor_ok("happy", DEFAULT_OPERATION);
+    let responses =
+        &at(&doc, "paths").as_mapping().unwrap()["/accounts/{id}/classify"]["post"]["responses"];
+    for status in ["400", "403", "500"] {
+        assert_eq!(
+            responses[status]["content"]["application/json"]["schema"],
+            schema_ref("ErrorResponseDto")
+        );
+    }
+}
+
+#[test]
+fn root_components_local_refs_and_recursion() {
+    let (yaml, doc) = vendor_ok("happy", "get_thing");
+    let schemas = at(&doc, "components/schemas");
+    assert_eq!(keys(schemas), ["Other", "Thing"]);
+    // `Other` is written inline in the root document; its local `#/components/schemas/Thing`
+    // is the root's alias of Thing.yaml, which refers to itself (directly and via the root).
+    assert_eq!(at(schemas, "Other/properties/thing"), &schema_ref("Thing"));
+    assert_eq!(
+        at(schemas, "Thing/properties/children/items"),
+        &schema_ref("Thing")
+    );
+    assert_eq!(at(schemas, "Thing/properties/owner"), &schema_ref("Thing"));
+    let ok = &at(&doc, "paths").as_mapping().unwrap()["/things/{id}"]["get"]["responses"]["200"];
+    assert_eq!(ok["description"], Value::from("The thing."));
+    // A header and an example referenced from within the path file are inlined.
+    assert_eq!(
+        ok["headers"]["X-Thing-Version"]["schema"]["type"],
+        Value::from("integer")
+    );
+    assert_eq!(
+        ok["content"]["application/json"]["examples"]["one"]["value"]["id"],
+        Value::from("t1")
+    );
+    // No own security: the root's global requirement comes along, with the scheme it names.
+    assert_eq!(keys(at(&doc, "components/securitySchemes")), ["userAuth"]);
+    assert!(doc.get("security").is_some());
+    assert!(yaml.contains("#   idn/v2025/examples/thing.yaml\n"));
+}
+
+#[test]
+fn output_is_deterministic_with_a_header_and_trailing_newline() {
+    let (first, _) = vendor_ok("happy", DEFAULT_OPERATION);
+    let (second, _) = vendor_ok("happy", DEFAULT_OPERATION);
+    assert_eq!(first, second);
+    assert!(first.ends_with('\n') && !first.ends_with("\n\n"));
+    assert!(first.starts_with("# SailPoint Identity Security Cloud v2025 API"));
+    assert!(first.contains(
+        "cargo xtask vendor --upstream <api-specs tree> --operation sendClassifyMachineAccount"
+    ));
+    // The fixture folder is not named api-specs-<commit>.
+    assert!(first.contains("upstream commit unknown (pass --commit)"));
+    let header: Vec<&str> = first.lines().take_while(|l| l.starts_with('#')).collect();
+    assert!(header.contains(&"#   idn/v2025/schemas/LocaleOrigin.yaml"));
+    assert!(header.contains(&"#   idn/sailpoint-api.v2025.yaml"));
+    // Files only scanned for names are not sources.
+    assert!(!header.iter().any(|l| l.contains("access-profiles.yaml")));
+    let with_commit = vendor(&fixture("happy"), DEFAULT_OPERATION, Some("81EF79D")).unwrap();
+    assert!(with_commit.yaml.contains("upstream commit 81ef79d.\n"));
+    assert_eq!(
+        with_commit.missing_path_files,
+        ["idn/v2025/paths/does-not-exist.yaml"]
+    );
+    assert!(vendor(&fixture("happy"), DEFAULT_OPERATION, Some("main")).is_err());
+}
+
+#[test]
+fn output_parses_as_openapi_3() {
+    for operation in [DEFAULT_OPERATION, "get_thing"] {
+        let (yaml, _) = vendor_ok("happy", operation);
+        let spec: openapiv3::OpenAPI = match serde_yaml_ng::from_str(&yaml) {
+            Ok(spec) => spec,
+            Err(err) => panic!("{operation}: not OpenAPI: {err}"),
+        };
+        assert_eq!(spec.openapi, "3.0.1");
+        assert_eq!(spec.paths.paths.len(), 1);
+    }
+}
+
+#[test]
+fn commit_is_read_from_an_api_specs_folder_name() {
+    assert_eq!(
+        commit_from_dir_name(Path::new("/nowhere/api-specs-81ef79d")),
+        Some("81ef79d".to_owned())
+    );
+    assert_eq!(
+        commit_from_dir_name(Path::new("/nowhere/api-specs-main")),
+        None
+    );
+    assert_eq!(commit_from_dir_name(Path::new("/nowhere/81ef79d")), None);
+}
+
+#[test]
+fn recursive_schema_is_not_a_cycle() {
+    let (_, doc) = vendor_ok("broken", "recursiveSchema");
+    assert_eq!(
+        at(&doc, "components/schemas/Node/properties/children/items"),
+        &schema_ref("Node")
+    );
+}
+
+#[test]
+fn error_missing_tree() {
+    let err = vendor_err("does-not-exist", DEFAULT_OPERATION);
+    assert!(matches!(err, VendorError::MissingTree { .. }), "{err}");
+    assert!(err.to_string().contains("does-not-exist"), "{err}");
+}
+
+#[test]
+fn error_missing_root_document() {
+    let err = vendor_err("no-root", DEFAULT_OPERATION);
+    let VendorError::MissingRoot { path } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert!(
+        path.ends_with("no-root/idn/sailpoint-api.v2025.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn error_unknown_operation_names_the_searched_files() {
+    let err = vendor_err("happy", "noSuchOperation");
+    let VendorError::OperationNotFound {
+        searched, missing, ..
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(
+        searched,
+        &[
+            "idn/v2025/paths/junk.yaml",
+            "idn/v2025/paths/access-profiles.yaml",
+            "idn/v2025/paths/thing.yaml",
+            "idn/v2025/paths/machine-account-classify.yaml",
+            "idn/v2025/paths/later.yaml",
+        ]
+    );
+    assert_eq!(missing, &["idn/v2025/paths/does-not-exist.yaml"]);
+    let message = err.to_string();
+    assert!(message.contains("`noSuchOperation`"), "{message}");
+    assert!(message.contains("idn/v2025/paths/later.yaml"), "{message}");
+    assert!(message.contains("does-not-exist.yaml"), "{message}");
+}
+
+#[test]
+fn error_dangling_file_ref_names_referrer_and_ref() {
+    let err = vendor_err("broken", "danglingFile");
+    let VendorError::DanglingRef {
+        referrer,
+        reference,
+        ..
+    } = &err
+    else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(reference, "../schemas/Missing.yaml");
+    assert!(
+        referrer.ends_with(
+            "paths/dangling-file.yaml#/get/responses/200/content/application~1json/schema"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("Missing.yaml does not exist"),
+        "{err}"
+    );
+}
+
+#[test]
+fn error_dangling_pointer_ref() {
+    let err = vendor_err("broken", "danglingPointer");
+    assert!(matches!(err, VendorError::DanglingRef { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("`../schemas/Node.yaml#/definitions/Nope`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("has no node at #/definitions/Nope"),
+        "{message}"
+    );
+}
+
+#[test]
+fn error_cyclic_schema_aliases_name_the_cycle() {
+    let err = vendor_err("broken", "cyclicSchema");
+    let VendorError::CyclicRef { cycle } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(cycle.len(), 3, "{err}");
+    assert!(cycle[0].ends_with("schemas/A.yaml"), "{err}");
+    assert!(cycle[1].ends_with("schemas/B.yaml"), "{err}");
+    assert!(cycle[2].ends_with("schemas/A.yaml"), "{err}");
+    assert!(err.to_string().starts_with("cyclic $ref: "), "{err}");
+}
+
+#[test]
+fn error_cyclic_response_refs_name_the_cycle() {
+    let err = vendor_err("broken", "cyclicResponse");
+    let VendorError::CyclicRef { cycle } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert!(
+        cycle.first().unwrap().ends_with("responses/loop.yaml"),
+        "{err}"
+    );
+    assert!(cycle[1].ends_with("responses/loop-again.yaml"), "{err}");
+    assert!(
+        cycle.last().unwrap().ends_with("responses/loop.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn error_yaml_parse_names_the_file() {
+    let err = vendor_err("broken", "badYaml");
+    let VendorError::Parse { path, .. } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert!(path.ends_with("schemas/Bad.yaml"), "{err}");
+    // A broken path item file stops the search for operations written after it.
+    let err = vendor_err("broken", "noSuchOperation");
+    let VendorError::Parse { path, .. } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert!(path.ends_with("paths/broken.yaml"), "{err}");
+    assert!(err.to_string().contains("paths/broken.yaml"), "{err}");
+}
+
+#[test]
+fn error_openapi_not_3_0() {
+    let err = vendor_err("openapi-31", DEFAULT_OPERATION);
+    let VendorError::UnsupportedOpenApi { found, .. } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(found, "3.1.0");
+    assert!(err.to_string().contains("only OpenAPI 3.0.x"), "{err}");
+}
+
+#[test]
+fn error_two_schemas_with_one_name() {
+    let err = vendor_err("broken", "nameClash");
+    let VendorError::NameClash { name, .. } = &err else {
+        panic!("unexpected error: {err}");
+    };
+    assert_eq!(name, "Node");
+}
+
+/// The checked-in fragment (written from the real upstream tree) is OpenAPI 3.0 with exactly the
+/// component names the generator and the facade rely on.
+#[test]
+fn checked_in_fragment_parses_and_has_the_sdk_names() {
+    let path = crate::workspace_root().join("openapi/sailpoint-v2025.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let spec: openapiv3::OpenAPI = match serde_yaml_ng::from_str(&text) {
+        Ok(spec) => spec,
+        Err(err) => panic!("{} is not OpenAPI: {err}", path.display()),
+    };
+    assert!(spec.openapi.starts_with("3.0."));
+    let names: Vec<&str> = spec
+        .components
+        .as_ref()
+        .unwrap()
+        .schemas
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ClassificationMode",
+            "ErrorMessageDto",
+            "ErrorResponseDto",
+            "ListAccessProfiles401Response",
+            "ListAccessProfiles429Response",
+            "LocaleOrigin",
+            "SendClassifyMachineAccount200Response",
+        ]
+    );
+    let operations: Vec<_> = spec
+        .operations()
+        .map(|(p, m, o)| (p, m, o.operation_id.clone()))
+        .collect();
+    assert_eq!(
+        operations,
+        [(
+            "/accounts/{id}/classify",
+            "post",
+            Some(DEFAULT_OPERATION.to_owned())
+        )]
+    );
+    assert!(text.starts_with("# SailPoint Identity Security Cloud v2025 API"));
+}
