@@ -10,6 +10,8 @@
 //!   off exponentially with jitter. See [`RetryConfig`].
 //! * **Pacing**: a client-side [`RateLimit`] (ISC's 100 requests per 10 s by default) shared by
 //!   all clones of a [`Client`].
+//! * **Bulk runs**: [`Client::classify_accounts`] streams one result per id, with bounded
+//!   concurrency and flat memory, whatever fails.
 //! * **Typed errors**: one [`Error`] with a variant per documented status carrying SailPoint's
 //!   body, and [`Error::status`], [`Error::tracking_id`], [`Error::retry_after`].
 //! * **No leaks**: client secrets and tokens never appear in `Debug`, `Display`, logs or errors.
@@ -74,6 +76,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod auth;
+mod bulk;
 mod classify;
 mod client;
 mod config;
@@ -83,6 +86,7 @@ mod response;
 mod retry;
 mod transport;
 
+pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use classify::ClassifyRequest;
 pub use client::Client;
 pub use config::{
