@@ -300,7 +300,10 @@ mod tests {
             client_secret: SecretString::from("s3cr3t-value".to_string()),
         };
         let shown = format!("{creds:?}");
-        assert!(shown.contains("id-1") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("id-1") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
         let token = Credentials::AccessToken(SecretString::from("eyJtoken".to_string()));
         assert!(!format!("{token:?}").contains("eyJ"));
         let bearer = Bearer {

@@ -9,7 +9,9 @@ use crate::config::{ClientBuilder, Endpoints};
 use crate::rate_limit::Limiter;
 use crate::response::{Outcome, read_outcome};
 use crate::retry::is_retryable_status;
-use crate::{ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response};
+use crate::{
+    ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
+};
 
 /// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints.
 const EXPERIMENTAL_OPT_IN: &str = "true";
@@ -246,7 +248,9 @@ impl Client {
                 Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. }
                     if is_retryable_status(*status) =>
                 {
-                    error.retry_after().unwrap_or_else(|| retry.backoff(attempt + 1))
+                    error
+                        .retry_after()
+                        .unwrap_or_else(|| retry.backoff(attempt + 1))
                 }
                 Error::InternalServerError { .. } => retry.backoff(attempt + 1),
                 Error::Timeout { .. } | Error::Transport { .. } => retry.backoff(attempt + 1),
@@ -289,7 +293,9 @@ fn validate_account_id(id: &str) -> Result<(), Error> {
         return Err(invalid("`.` and `..` are not account ids"));
     }
     if id.contains('\\') {
-        return Err(invalid("contains `\\`, which URLs treat as a path separator"));
+        return Err(invalid(
+            "contains `\\`, which URLs treat as a path separator",
+        ));
     }
     if id.chars().any(char::is_control) {
         return Err(invalid("contains control characters"));
@@ -309,7 +315,14 @@ mod tests {
                 "{bad:?}"
             );
         }
-        for fine in ["ef38f94347e94562b5bb8424a56397d8", "a/b", "a?b#c", "%2e%2e", "ü", "..."] {
+        for fine in [
+            "ef38f94347e94562b5bb8424a56397d8",
+            "a/b",
+            "a?b#c",
+            "%2e%2e",
+            "ü",
+            "...",
+        ] {
             assert!(validate_account_id(fine).is_ok(), "{fine:?}");
         }
     }

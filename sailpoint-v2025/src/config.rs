@@ -102,7 +102,7 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
@@ -281,8 +281,14 @@ impl ClientBuilder {
         } else if let Some(token) = env(ENV_ACCESS_TOKEN) {
             Credentials::AccessToken(SecretString::from(token))
         } else {
-            let client_id = env(ENV_CLIENT_ID).or(file.client_id);
-            let client_secret = env(ENV_CLIENT_SECRET).or(file.client_secret);
+            // As a unit: an id from the environment is never paired with a secret from the
+            // file (that could send one client's secret under another client's id).
+            let (env_id, env_secret) = (env(ENV_CLIENT_ID), env(ENV_CLIENT_SECRET));
+            let (client_id, client_secret) = if env_id.is_some() || env_secret.is_some() {
+                (env_id, env_secret)
+            } else {
+                (file.client_id, file.client_secret)
+            };
             match (client_id, client_secret) {
                 (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials {
                     client_id,
@@ -340,10 +346,12 @@ impl Endpoints {
     pub(crate) fn parse(base_url: &str, allow_insecure_http: bool) -> Result<Self, Error> {
         let looked_at = "the resolved base URL";
         let trimmed = base_url.trim();
+        // Errors show the URL without any `user:password@` (refused below, but never echoed).
+        let shown = redact_userinfo(trimmed);
         let url = reqwest::Url::parse(trimmed).map_err(|e| {
             Error::config(
                 "base URL",
-                format!("`{trimmed}` is not a valid URL ({e}); expected e.g. https://acme.api.identitynow.com"),
+                format!("`{shown}` is not a valid URL ({e}); expected e.g. https://acme.api.identitynow.com"),
                 looked_at,
             )
         })?;
@@ -352,7 +360,7 @@ impl Endpoints {
             _ => {
                 return Err(Error::config(
                     "base URL",
-                    format!("`{trimmed}` has no host"),
+                    format!("`{shown}` has no host"),
                     looked_at,
                 ));
             }
@@ -364,7 +372,7 @@ impl Endpoints {
                 return Err(Error::config(
                     "base URL",
                     format!(
-                        "`{trimmed}` uses plain http to a non-loopback host; use https, or \
+                        "`{shown}` uses plain http to a non-loopback host; use https, or \
                          .allow_insecure_http(true) if you really mean it"
                     ),
                     looked_at,
@@ -373,7 +381,7 @@ impl Endpoints {
             other => {
                 return Err(Error::config(
                     "base URL",
-                    format!("unsupported scheme `{other}` in `{trimmed}`; use https"),
+                    format!("unsupported scheme `{other}` in `{shown}`; use https"),
                     looked_at,
                 ));
             }
@@ -381,7 +389,7 @@ impl Endpoints {
         if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
             return Err(Error::config(
                 "base URL",
-                format!("`{trimmed}` must not carry credentials, a query or a fragment"),
+                format!("`{shown}` must not carry credentials, a query or a fragment"),
                 looked_at,
             ));
         }
@@ -394,6 +402,18 @@ impl Endpoints {
             token: format!("{root}/oauth/token"),
             host: root,
         })
+    }
+}
+
+/// `url` with the userinfo part of its authority (`user:password@`) replaced by `[REDACTED]@`.
+fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}[REDACTED]@{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_string(),
     }
 }
 
@@ -428,10 +448,17 @@ impl ConfigFile {
             }
         };
         let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-            // serde_json's message names line and column, never the values.
+            // Only the kind and position of the problem: serde_json's message can quote the
+            // offending value (e.g. "invalid type: integer `123`"), which may be a secret.
             Error::config(
                 "config file",
-                format!("not a JSON object with string BaseURL/ClientId/ClientSecret: {e}"),
+                format!(
+                    "not a JSON object with string BaseURL/ClientId/ClientSecret ({:?} error at \
+                     line {} column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
                 path.display().to_string(),
             )
         })?;
@@ -490,7 +517,16 @@ mod tests {
             "https://acme.example.com?x=1",
         ] {
             let err = Endpoints::parse(url, false).expect_err(url);
-            assert!(matches!(err, Error::Config { setting: "base URL", .. }), "{url}: {err}");
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        setting: "base URL",
+                        ..
+                    }
+                ),
+                "{url}: {err}"
+            );
         }
     }
 }

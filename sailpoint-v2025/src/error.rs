@@ -31,7 +31,7 @@ pub enum Error {
     #[error("400 Bad Request{}", describe(body))]
     BadRequest {
         /// The decoded error body.
-        body: ErrorResponseDto,
+        body: Box<ErrorResponseDto>,
     },
     /// 401 Unauthorized: no or an expired token. The SDK has already refreshed the token and
     /// retried once when it manages the token itself.
@@ -44,7 +44,7 @@ pub enum Error {
     #[error("403 Forbidden{}", describe(body))]
     Forbidden {
         /// The decoded error body.
-        body: ErrorResponseDto,
+        body: Box<ErrorResponseDto>,
     },
     /// 429 Too Many Requests after the configured retries (or a `Retry-After` longer than
     /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after)).
@@ -61,7 +61,7 @@ pub enum Error {
     #[error("500 Internal Server Error{}", describe(body))]
     InternalServerError {
         /// The decoded error body.
-        body: ErrorResponseDto,
+        body: Box<ErrorResponseDto>,
     },
     /// A status the operation does not document (404, 502, 503, ...), with the raw body.
     ///
@@ -74,13 +74,16 @@ pub enum Error {
         /// The raw body, lossily decoded as UTF-8.
         body: String,
         /// The body decoded as SailPoint's `ErrorResponseDto`, when it is one.
-        detail: Option<ErrorResponseDto>,
+        detail: Option<Box<ErrorResponseDto>>,
         /// The server's `Retry-After`, if any.
         retry_after: Option<Duration>,
     },
     /// A response whose body could not be decoded as the documented type (e.g. truncated
     /// JSON, or HTML from a proxy on a documented status).
-    #[error("{status}: response body is not the documented JSON ({source}){}", raw_snippet(body))]
+    #[error(
+        "{status}: response body is not the documented JSON ({source}){}",
+        raw_snippet(body)
+    )]
     InvalidBody {
         /// The HTTP status.
         status: StatusCode,
@@ -173,7 +176,7 @@ impl Error {
             Error::BadRequest { body }
             | Error::Forbidden { body }
             | Error::InternalServerError { body } => Some(body),
-            Error::UnexpectedStatus { detail, .. } => detail.as_ref(),
+            Error::UnexpectedStatus { detail, .. } => detail.as_deref(),
             _ => None,
         }
     }
@@ -282,9 +285,9 @@ mod tests {
     #[test]
     fn display_shows_status_detail_code_first_message_and_tracking_id() {
         let err = Error::Forbidden {
-            body: dto(
+            body: Box::new(dto(
                 r#"{"detailCode":"403 Forbidden","trackingId":"b21b","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"No."}]}"#,
-            ),
+            )),
         };
         assert_eq!(
             err.to_string(),

@@ -106,3 +106,8 @@ pub use sailpoint_v2025_client::types::{
 
 /// The generated client crate, for operations or details the facade does not cover.
 pub use sailpoint_v2025_client as generated;
+
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -103,7 +103,7 @@ impl fmt::Debug for Limiter {
 impl Limiter {
     pub(crate) fn new(limit: &RateLimit) -> Result<Self, Error> {
         Ok(Self {
-            pacing: limit.quota()?.map(|q| governor::RateLimiter::direct(q)),
+            pacing: limit.quota()?.map(governor::RateLimiter::direct),
             paused_until: Mutex::new(None),
         })
     }

@@ -14,8 +14,7 @@ use crate::retry::parse_retry_after;
 use crate::{Error, ErrorResponseDto, SendClassifyMachineAccount200Response};
 
 /// The generated operation's result type.
-pub(crate) type GeneratedResult<T> =
-    Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
+pub(crate) type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
 
 /// A classify attempt's outcome.
 pub(crate) enum Outcome {
@@ -70,11 +69,7 @@ fn transport(source: reqwest::Error) -> Error {
 }
 
 async fn collect(stream: ByteStream) -> Result<Bytes, Error> {
-    let chunks: Vec<Bytes> = stream
-        .into_inner()
-        .try_collect()
-        .await
-        .map_err(transport)?;
+    let chunks: Vec<Bytes> = stream.into_inner().try_collect().await.map_err(transport)?;
     Ok(chunks.concat().into())
 }
 
@@ -99,16 +94,26 @@ pub(crate) fn decode_error(
         }
     }
     match status.as_u16() {
-        400 => typed(status, &body, |body| Error::BadRequest { body }),
+        400 => typed(status, &body, |body| Error::BadRequest {
+            body: Box::new(body),
+        }),
         401 => typed(status, &body, |body| Error::Unauthorized { body }),
-        403 => typed(status, &body, |body| Error::Forbidden { body }),
-        429 => typed(status, &body, |body| Error::TooManyRequests { body, retry_after }),
-        500 => typed(status, &body, |body| Error::InternalServerError { body }),
+        403 => typed(status, &body, |body| Error::Forbidden {
+            body: Box::new(body),
+        }),
+        429 => typed(status, &body, |body| Error::TooManyRequests {
+            body,
+            retry_after,
+        }),
+        500 => typed(status, &body, |body| Error::InternalServerError {
+            body: Box::new(body),
+        }),
         _ => Error::UnexpectedStatus {
             status,
             detail: serde_json::from_slice::<ErrorResponseDto>(&body)
                 .ok()
-                .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some()),
+                .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
+                .map(Box::new),
             body: String::from_utf8_lossy(&body).into_owned(),
             retry_after,
         },
@@ -132,7 +137,10 @@ mod tests {
         let dto = r#"{"detailCode":"x","trackingId":"t1","messages":[]}"#;
         assert!(matches!(decode(400, dto), Error::BadRequest { .. }));
         assert!(matches!(decode(403, dto), Error::Forbidden { .. }));
-        assert!(matches!(decode(500, dto), Error::InternalServerError { .. }));
+        assert!(matches!(
+            decode(500, dto),
+            Error::InternalServerError { .. }
+        ));
         assert!(matches!(
             decode(401, r#"{"error":"JWT validation failed: JWT is expired"}"#),
             Error::Unauthorized { .. }

@@ -137,7 +137,10 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let at = SystemTime::from(date);
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -157,10 +160,7 @@ mod tests {
             parse_retry_after(&headers("7")),
             Some(Duration::from_secs(7))
         );
-        assert_eq!(
-            parse_retry_after(&headers(" 0 ")),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after(&headers(" 0 ")), Some(Duration::ZERO));
         assert_eq!(
             parse_retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
             Some(Duration::ZERO),
@@ -196,7 +196,9 @@ mod tests {
         assert!(is_retryable_status(StatusCode::SERVICE_UNAVAILABLE));
         assert!(!is_retryable_status(StatusCode::NOT_IMPLEMENTED));
         for status in [400, 401, 403, 404, 409] {
-            assert!(!is_retryable_status(StatusCode::from_u16(status).expect("status")));
+            assert!(!is_retryable_status(
+                StatusCode::from_u16(status).expect("status")
+            ));
         }
     }
 
