@@ -59,9 +59,9 @@ struct Args {
 }
 
 fn parse_mode(value: &str) -> Result<ClassificationMode, String> {
-    value
-        .parse()
-        .map_err(|_| format!("`{value}` is not one of default, ignoreManual, forceMachine, forceHuman"))
+    value.parse().map_err(|_| {
+        format!("`{value}` is not one of default, ignoreManual, forceMachine, forceHuman")
+    })
 }
 
 #[tokio::main]
@@ -86,9 +86,14 @@ async fn main() -> ExitCode {
 
 /// Whether the user configured a tenant anywhere the SDK looks.
 fn tenant_configured() -> bool {
-    [ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ACCESS_TOKEN]
-        .iter()
-        .any(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()))
+    [
+        ENV_BASE_URL,
+        ENV_CLIENT_ID,
+        ENV_CLIENT_SECRET,
+        ENV_ACCESS_TOKEN,
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()))
         || std::path::Path::new(sailpoint_v2025::DEFAULT_CONFIG_FILE).exists()
 }
 
@@ -112,7 +117,10 @@ async fn run(args: Args) -> Result<Summary, String> {
             .client_credentials(demo::CLIENT_ID, demo::CLIENT_SECRET)
             .build()
             .map_err(|e| e.to_string())?;
-        let ids = Emulator::demo_accounts().into_iter().map(|a| a.id).collect();
+        let ids = Emulator::demo_accounts()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
         _emulator = Some(emulator);
         (client, ids)
     };
@@ -135,7 +143,10 @@ async fn run(args: Args) -> Result<Summary, String> {
                 if default_ids.is_empty() {
                     return Err("no account ids given (pass ids or --file)".into());
                 }
-                eprintln!("No ids given: classifying the emulator's {} demo accounts", default_ids.len());
+                eprintln!(
+                    "No ids given: classifying the emulator's {} demo accounts",
+                    default_ids.len()
+                );
                 default_ids
             } else {
                 args.ids.clone()

@@ -98,7 +98,11 @@ fn demo_accounts_on_the_bundled_emulator_match_the_golden_output() {
     let output = run_example(&["--progress-every", "0"]);
     let stdout = String::from_utf8(output.stdout).expect("utf-8 stdout");
     let stderr = String::from_utf8(output.stderr).expect("utf-8 stderr");
-    assert!(output.status.success(), "exit {:?}\n{stdout}\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "exit {:?}\n{stdout}\n{stderr}",
+        output.status
+    );
     assert_golden("classify_demo.stdout", &stdout);
     // Not a terminal: plain progress lines, one per account with --progress-every 0.
     assert_golden("classify_demo.stderr", &normalise(&stderr));
@@ -127,7 +131,10 @@ fn failures_are_shown_typed_and_make_the_exit_code_non_zero() {
     assert!(lines[1]["error"]["trackingId"].is_string());
     assert_eq!(lines[2]["error"]["kind"], "invalid_input");
     let stderr = String::from_utf8(output.stderr).expect("utf-8 stderr");
-    assert!(stderr.contains("3 accounts: 1 machine, 0 human, 2 failed"), "{stderr}");
+    assert!(
+        stderr.contains("3 accounts: 1 machine, 0 human, 2 failed"),
+        "{stderr}"
+    );
 }
 
 #[test]
