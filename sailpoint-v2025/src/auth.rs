@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::{Mutex, RwLock};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::Error;
 use crate::error::Redacted;
@@ -223,7 +224,16 @@ impl Authenticator {
         client_secret: &SecretString,
     ) -> Result<(HeaderValue, Duration), Error> {
         let span = tracing::debug_span!("sailpoint.oauth_token", client_id = %client_id);
-        let _enter = span.enter();
+        self.fetch_inner(client_id, client_secret)
+            .instrument(span)
+            .await
+    }
+
+    async fn fetch_inner(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+    ) -> Result<(HeaderValue, Duration), Error> {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", client_id),

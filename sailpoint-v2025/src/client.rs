@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::auth::{Authenticator, Bearer};
 use crate::config::{ClientBuilder, Endpoints};
 use crate::rate_limit::Limiter;
@@ -174,38 +176,12 @@ impl Client {
                 status = tracing::field::Empty,
                 tracking_id = tracing::field::Empty,
             );
-            let outcome = {
-                let _enter = span.enter();
-                self.inner.limiter.acquire().await;
-                match self.inner.auth.bearer().await {
-                    Ok(bearer) => {
-                        let result = self
-                            .generated(&bearer)
-                            .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
-                            .await;
-                        Some((bearer, read_outcome(result).await))
-                    }
-                    Err(err) => {
-                        // Token endpoint trouble: retry transient failures like any other.
-                        if attempt < retry.get_max_attempts() && is_transient_auth(&err) {
-                            tracing::warn!(error = %err, "token request failed; retrying");
-                            None
-                        } else {
-                            return Err(err);
-                        }
-                    }
-                }
-            };
-            let Some((bearer, outcome)) = outcome else {
-                tokio::time::sleep(retry.backoff(attempt + 1)).await;
-                continue;
-            };
-            let error = match outcome {
-                Outcome::Success(value) => {
+            let (bearer, error) = match self.attempt(id, mode).instrument(span.clone()).await {
+                Ok(value) => {
                     span.record("status", 200);
                     return Ok(value);
                 }
-                Outcome::Failure(error) => error,
+                Err(failure) => failure,
             };
             if let Some(status) = error.status() {
                 span.record("status", status.as_u16());
@@ -213,52 +189,78 @@ impl Client {
             if let Some(tracking_id) = error.tracking_id() {
                 span.record("tracking_id", tracking_id);
             }
-            let _enter = span.enter();
-
-            if matches!(error, Error::Unauthorized { .. })
+            if let Some(bearer) = &bearer
+                && matches!(error, Error::Unauthorized { .. })
                 && self.inner.auth.can_refresh()
                 && !refreshed_after_401
             {
                 // One refresh and one more try: the token may have expired or been revoked.
-                tracing::info!("401 Unauthorized; refreshing the token and retrying once");
+                // This is authentication, not a retry, so it does not use up an attempt.
+                tracing::info!(parent: &span, "401 Unauthorized; refreshing the token and retrying once");
                 refreshed_after_401 = true;
-                self.inner.auth.invalidate(&bearer).await;
+                self.inner.auth.invalidate(bearer).await;
                 attempt -= 1;
                 continue;
             }
-            if attempt >= retry.get_max_attempts() {
+            if !is_retryable(&error) || attempt >= retry.get_max_attempts() {
                 return Err(error);
             }
-            let wait = match &error {
-                Error::TooManyRequests { retry_after, .. } => match retry_after {
-                    Some(wait) if *wait > retry.get_max_retry_after() => {
-                        tracing::warn!(
-                            retry_after_s = wait.as_secs(),
-                            "Retry-After exceeds the configured maximum; giving up"
-                        );
-                        return Err(error);
-                    }
-                    Some(wait) => {
-                        // Everyone using this client waits: the limit is per client_id.
-                        self.inner.limiter.pause(*wait);
-                        *wait
-                    }
-                    None => retry.backoff(attempt + 1),
-                },
-                Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. }
-                    if is_retryable_status(*status) =>
-                {
-                    error
-                        .retry_after()
-                        .unwrap_or_else(|| retry.backoff(attempt + 1))
+            let wait = match error.retry_after() {
+                Some(wait) if wait > retry.get_max_retry_after() => {
+                    tracing::warn!(
+                        parent: &span,
+                        retry_after_s = wait.as_secs(),
+                        "Retry-After exceeds the configured maximum; giving up"
+                    );
+                    return Err(error);
                 }
-                Error::InternalServerError { .. } => retry.backoff(attempt + 1),
-                Error::Timeout { .. } | Error::Transport { .. } => retry.backoff(attempt + 1),
-                _ => return Err(error),
+                Some(wait) => {
+                    if matches!(error, Error::TooManyRequests { .. }) {
+                        // Everyone using this client waits: ISC limits per client_id.
+                        self.inner.limiter.pause(wait);
+                    }
+                    wait
+                }
+                None => retry.backoff(attempt + 1),
             };
-            tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+            tracing::info!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// One attempt: a rate-limit slot, a token, the generated call. On failure, the bearer that
+    /// was used (if one was obtained) and the typed error.
+    async fn attempt(
+        &self,
+        id: &str,
+        mode: ClassificationMode,
+    ) -> Result<SendClassifyMachineAccount200Response, (Option<Bearer>, Error)> {
+        self.inner.limiter.acquire().await;
+        let bearer = self.inner.auth.bearer().await.map_err(|e| (None, e))?;
+        let result = self
+            .generated(&bearer)
+            .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
+            .await;
+        match read_outcome(result).await {
+            Outcome::Success(value) => Ok(value),
+            Outcome::Failure(error) => Err((Some(bearer), error)),
+        }
+    }
+}
+
+/// Whether another attempt may help: 429, 5xx except 501, timeouts, connection failures, and
+/// transient failures of the token endpoint.
+fn is_retryable(error: &Error) -> bool {
+    match error {
+        Error::TooManyRequests { .. }
+        | Error::InternalServerError { .. }
+        | Error::Timeout { .. }
+        | Error::Transport { .. } => true,
+        Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. } => {
+            is_retryable_status(*status)
+        }
+        Error::Auth { .. } => is_transient_auth(error),
+        _ => false,
     }
 }
 
