@@ -133,7 +133,10 @@ async fn a_retry_after_over_the_maximum_is_returned_at_once() {
     match &err {
         Error::TooManyRequests { body, retry_after } => {
             assert_eq!(*retry_after, Some(Duration::from_secs(30)));
-            assert_eq!(body.message, Some(serde_json::json!(" Rate Limit Exceeded ")));
+            assert_eq!(
+                body.message,
+                Some(serde_json::json!(" Rate Limit Exceeded "))
+            );
         }
         other => panic!("expected TooManyRequests, got {other:?}"),
     }
@@ -165,7 +168,10 @@ async fn retries_exhausted_on_503_return_the_last_typed_body() {
             assert_eq!(status.as_u16(), 503);
             assert!(body.contains("trackingId"), "{body}");
             let detail = detail.as_ref().expect("ErrorResponseDto decoded");
-            assert_eq!(detail.detail_code.as_deref(), Some("503 Service Unavailable"));
+            assert_eq!(
+                detail.detail_code.as_deref(),
+                Some("503 Service Unavailable")
+            );
         }
         other => panic!("expected UnexpectedStatus, got {other:?}"),
     }

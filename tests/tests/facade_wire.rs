@@ -307,3 +307,59 @@ async fn api_base_url_and_account_id_accessors() {
     drop(request);
     assert_eq!(emu.counters().classify_requests, 0);
 }
+
+/// The same wire, checked by an independent server (plain `httpmock`: the typed mocks of
+/// `sailpoint-v2025-httpmock` match `^/accounts/...$`, i.e. a base URL that already ends in
+/// `/v2025`, while the facade always requests `{host}/v2025/accounts/...`).
+#[tokio::test]
+async fn an_independent_server_sees_the_documented_wire() {
+    use httpmock::Method::POST;
+    use sailpoint_v2025::SendClassifyMachineAccount200Response;
+    use sailpoint_v2025_httpmock::operations::SendClassifyMachineAccountThen;
+
+    let server = httpmock::MockServer::start_async().await;
+    let token = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("user-agent", expected_user_agent())
+                .form_urlencoded_tuple("grant_type", "client_credentials")
+                .form_urlencoded_tuple("client_id", "mock-id")
+                .form_urlencoded_tuple("client_secret", "mock-secret");
+            then.status(200).json_body(serde_json::json!({
+                "access_token": "mock-token-1",
+                "token_type": "bearer",
+                "expires_in": 749,
+            }));
+        })
+        .await;
+    let classify = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2025/accounts/acct-1/classify")
+                .query_param("classificationMode", "ignoreManual")
+                .header("x-sailpoint-experimental", "true")
+                .header("accept", "application/json")
+                .header("authorization", "Bearer mock-token-1")
+                .header("user-agent", expected_user_agent());
+            SendClassifyMachineAccountThen::new(then)
+                .ok(&SendClassifyMachineAccount200Response { is_machine: true });
+        })
+        .await;
+
+    let client = common::isolated_builder()
+        .base_url(server.base_url())
+        .client_credentials("mock-id", "mock-secret")
+        .build()
+        .expect("client");
+    let result = client
+        .send_classify_machine_account("acct-1")
+        .classification_mode(ClassificationMode::IgnoreManual)
+        .await
+        .expect("classify");
+    assert!(result.is_machine);
+    assert_eq!(token.calls_async().await, 1);
+    assert_eq!(classify.calls_async().await, 1);
+}

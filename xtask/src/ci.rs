@@ -55,7 +55,7 @@ const PRISM_START_ATTEMPTS: u32 = 3;
 /// Entry point of `cargo xtask test`.
 pub fn run(args: &TestArgs) -> Result<()> {
     let root = crate::workspace_root();
-    let mut steps = Steps::new(if args.no_prism { 6 } else { 8 });
+    let mut steps = Steps::new(if args.no_prism { 6 } else { 9 });
 
     if args.skip_lint {
         steps.skip("cargo fmt --check", "--skip-lint");

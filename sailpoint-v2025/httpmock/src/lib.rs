@@ -8,6 +8,10 @@
 //! `use sailpoint_v2025_httpmock::MockServerExt;` then
 //! `server.send_classify_machine_account(|when, then| ...)` configures a mock with typed
 //! request matchers and responses.
+//!
+//! The mocks match the spec's paths (`/accounts/{id}/classify`), so point the generated
+//! `sailpoint_v2025_client::Client` at `server.base_url()`. The `sailpoint-v2025` facade always
+//! appends `/v2025`; test code built on the facade against `sailpoint-v2025-testkit`'s emulator.
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 

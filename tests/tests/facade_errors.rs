@@ -1,0 +1,429 @@
+//! Typed errors: each documented status as its variant with SailPoint's body, undocumented and
+//! malformed answers with status and raw body kept, timeouts and connection failures.
+
+mod common;
+
+use std::time::Duration;
+
+use sailpoint_v2025::{Client, Error, RetryConfig};
+use sailpoint_v2025_testkit::{Emulator, Fault, OAuthClient, RateLimit as ServerRateLimit, demo};
+
+/// A client that makes exactly one attempt per call.
+fn one_shot(emu: &Emulator) -> Client {
+    common::builder(emu)
+        .retry(RetryConfig::disabled())
+        .build()
+        .expect("client")
+}
+
+async fn classify_err(client: &Client) -> Error {
+    client
+        .send_classify_machine_account(demo::MACHINE_ID)
+        .await
+        .expect_err("an error")
+}
+
+/// Display shows status, detailCode, first message and trackingId.
+fn assert_display(err: &Error, status: &str) {
+    let shown = err.to_string();
+    let body = err.error_response().expect("ErrorResponseDto");
+    let detail_code = body.detail_code.as_deref().expect("detailCode");
+    let text = body
+        .messages
+        .as_ref()
+        .and_then(|m| m.first())
+        .and_then(|m| m.text.as_deref())
+        .expect("a message");
+    let tracking_id = err.tracking_id().expect("trackingId");
+    assert!(shown.starts_with(status), "{shown}");
+    assert!(shown.contains(detail_code), "{shown}");
+    assert!(shown.contains(text), "{shown}");
+    assert!(
+        shown.contains(&format!("trackingId: {tracking_id}")),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn a_400_is_bad_request_with_its_body() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(Fault::Status(400));
+    let err = classify_err(&client).await;
+    match &err {
+        Error::BadRequest { body } => {
+            assert_eq!(
+                body.detail_code.as_deref(),
+                Some("400.1 Bad Request Content")
+            );
+            let messages = body.messages.as_ref().expect("messages");
+            assert_eq!(messages.len(), 1);
+            assert_eq!(messages[0].locale.as_deref(), Some("en-US"));
+            assert_eq!(
+                messages[0]
+                    .locale_origin
+                    .as_ref()
+                    .and_then(|o| o.0.as_deref()),
+                Some("DEFAULT")
+            );
+            assert_eq!(body.causes.as_deref(), Some(&[][..]));
+        }
+        other => panic!("expected BadRequest, got {other:?}"),
+    }
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(common::is_tracking_id(
+        err.tracking_id().expect("trackingId")
+    ));
+    assert_eq!(err.kind(), "bad_request");
+    assert_display(&err, "400 Bad Request: 400.1 Bad Request Content: ");
+}
+
+#[tokio::test]
+async fn a_401_with_a_static_token_is_unauthorized() {
+    let emu = common::emulator().await;
+    let client = common::isolated_builder()
+        .base_url(emu.base_url())
+        .access_token("not-a-token-the-emulator-issued")
+        .build()
+        .expect("client");
+    let err = classify_err(&client).await;
+    match &err {
+        Error::Unauthorized { body } => assert_eq!(
+            body.error,
+            Some(serde_json::json!("JWT validation failed: JWT is invalid"))
+        ),
+        other => panic!("expected Unauthorized, got {other:?}"),
+    }
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.tracking_id(), None);
+    assert_eq!(err.kind(), "unauthorized");
+    assert_eq!(
+        err.to_string(),
+        "401 Unauthorized: JWT validation failed: JWT is invalid"
+    );
+    assert_eq!(emu.counters().classify_requests, 1);
+}
+
+#[tokio::test]
+async fn a_403_is_forbidden_with_its_body() {
+    let emu = common::emulator().await;
+    emu.register_client(OAuthClient::with_scopes(
+        "no-scope",
+        "no-scope-secret",
+        Vec::<String>::new(),
+    ));
+    let client = common::isolated_builder()
+        .base_url(emu.base_url())
+        .client_credentials("no-scope", "no-scope-secret")
+        .build()
+        .expect("client");
+    let err = classify_err(&client).await;
+    match &err {
+        Error::Forbidden { body } => {
+            assert_eq!(body.detail_code.as_deref(), Some("403 Forbidden"));
+        }
+        other => panic!("expected Forbidden, got {other:?}"),
+    }
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+    assert!(common::is_tracking_id(
+        err.tracking_id().expect("trackingId")
+    ));
+    assert_eq!(err.detail_code(), Some("403 Forbidden"));
+    assert_eq!(err.kind(), "forbidden");
+    assert_display(&err, "403 Forbidden: 403 Forbidden: ");
+    assert!(err.to_string().contains("idn:account:update"));
+    assert_eq!(emu.counters().classify_requests, 1, "403 is not retried");
+}
+
+#[tokio::test]
+async fn a_429_with_retries_disabled_is_too_many_requests() {
+    let emu = Emulator::builder()
+        .rate_limit(Some(ServerRateLimit::new(1, Duration::from_secs(30))))
+        .start()
+        .await
+        .expect("emulator");
+    let client = one_shot(&emu);
+    client
+        .send_classify_machine_account(demo::MACHINE_ID)
+        .await
+        .expect("within the limit");
+    let err = classify_err(&client).await;
+    match &err {
+        Error::TooManyRequests { body, retry_after } => {
+            assert_eq!(
+                body.message,
+                Some(serde_json::json!(" Rate Limit Exceeded "))
+            );
+            let wait = retry_after.expect("Retry-After");
+            assert!(
+                wait > Duration::ZERO && wait <= Duration::from_secs(30),
+                "{wait:?}"
+            );
+        }
+        other => panic!("expected TooManyRequests, got {other:?}"),
+    }
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
+    assert!(err.retry_after().is_some());
+    assert_eq!(err.kind(), "too_many_requests");
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("429 Too Many Requests: Rate Limit Exceeded (retry after "),
+        "{shown}"
+    );
+    assert_eq!(emu.counters().classify_requests, 2);
+}
+
+#[tokio::test]
+async fn a_500_is_internal_server_error_with_its_body() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(Fault::Status(500));
+    let err = classify_err(&client).await;
+    match &err {
+        Error::InternalServerError { body } => {
+            assert_eq!(body.detail_code.as_deref(), Some("500.0 Internal Fault"));
+        }
+        other => panic!("expected InternalServerError, got {other:?}"),
+    }
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert!(common::is_tracking_id(
+        err.tracking_id().expect("trackingId")
+    ));
+    assert_eq!(err.kind(), "internal_server_error");
+    assert_display(&err, "500 Internal Server Error: 500.0 Internal Fault: ");
+}
+
+#[tokio::test]
+async fn unknown_locale_origin_and_null_causes_still_decode() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    let body = r#"{"detailCode":"403 Forbidden","trackingId":"0123456789abcdef0123456789abcdef","messages":[{"locale":"de-DE","localeOrigin":"HEADER","text":"Verboten."},{"locale":null,"localeOrigin":null,"text":"Second."}],"causes":null,"somethingNew":{"x":1}}"#;
+    emu.inject(Fault::Raw {
+        status: 403,
+        content_type: "application/json".into(),
+        body: body.into(),
+    });
+    let err = classify_err(&client).await;
+    match &err {
+        Error::Forbidden { body } => {
+            let messages = body.messages.as_ref().expect("messages");
+            assert_eq!(
+                messages[0]
+                    .locale_origin
+                    .as_ref()
+                    .and_then(|o| o.0.as_deref()),
+                Some("HEADER")
+            );
+            assert_eq!(messages[1].locale, None);
+            assert!(
+                messages[1]
+                    .locale_origin
+                    .as_ref()
+                    .is_none_or(|o| o.0.is_none())
+            );
+            assert_eq!(body.causes, None);
+        }
+        other => panic!("expected Forbidden, got {other:?}"),
+    }
+    assert_eq!(err.tracking_id(), Some("0123456789abcdef0123456789abcdef"));
+    assert_eq!(
+        err.to_string(),
+        "403 Forbidden: 403 Forbidden: Verboten. (trackingId: 0123456789abcdef0123456789abcdef)"
+    );
+
+    // The same for 400 and 500, with `messages` null and the text only in `causes`.
+    for status in [400u16, 500] {
+        emu.inject(Fault::Raw {
+            status,
+            content_type: "application/json".into(),
+            body: r#"{"detailCode":"x.y","trackingId":"t-1","messages":null,"causes":[{"locale":"en-US","localeOrigin":"SOMETHING_ELSE","text":"from causes"}]}"#.into(),
+        });
+        let err = classify_err(&client).await;
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::BadRequest { .. } | Error::InternalServerError { .. }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.tracking_id(), Some("t-1"));
+        assert!(err.to_string().contains("from causes"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn an_html_502_is_unexpected_status_with_the_body_kept() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(Fault::Html(502));
+    let err = classify_err(&client).await;
+    match &err {
+        Error::UnexpectedStatus {
+            status,
+            body,
+            detail,
+            retry_after,
+        } => {
+            assert_eq!(status.as_u16(), 502);
+            assert_eq!(
+                body,
+                "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+            );
+            assert!(detail.is_none());
+            assert!(retry_after.is_none());
+        }
+        other => panic!("expected UnexpectedStatus, got {other:?}"),
+    }
+    assert_eq!(err.tracking_id(), None);
+    assert_eq!(err.kind(), "unexpected_status");
+    let shown = err.to_string();
+    assert!(shown.starts_with("502 Bad Gateway: <html>"), "{shown}");
+}
+
+#[tokio::test]
+async fn html_on_a_documented_status_is_invalid_body() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(Fault::Html(403));
+    let err = classify_err(&client).await;
+    match &err {
+        Error::InvalidBody { status, body, .. } => {
+            assert_eq!(status.as_u16(), 403);
+            assert!(body.contains("<h1>403 Forbidden</h1>"), "{body}");
+        }
+        other => panic!("expected InvalidBody, got {other:?}"),
+    }
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+}
+
+#[tokio::test]
+async fn truncated_json_on_200_is_invalid_body() {
+    let emu = common::emulator().await;
+    // Retries enabled: a malformed 200 is not retried either.
+    let client = common::client(&emu);
+    emu.inject(Fault::TruncatedJson);
+    let err = classify_err(&client).await;
+    match &err {
+        Error::InvalidBody {
+            status,
+            body,
+            source,
+        } => {
+            assert_eq!(status.as_u16(), 200);
+            assert_eq!(body, r#"{"isMach"#);
+            assert!(source.is_eof(), "{source}");
+        }
+        other => panic!("expected InvalidBody, got {other:?}"),
+    }
+    assert_eq!(err.kind(), "invalid_body");
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(
+        err.to_string()
+            .starts_with("200 OK: response body is not the documented JSON")
+    );
+    assert_eq!(emu.counters().classify_requests, 1);
+}
+
+#[tokio::test]
+async fn a_slow_answer_is_a_timeout() {
+    let emu = common::emulator().await;
+    let client = common::builder(&emu)
+        .retry(RetryConfig::disabled())
+        .timeout(Duration::from_secs(1))
+        .build()
+        .expect("client");
+    client
+        .send_classify_machine_account(demo::MACHINE_ID)
+        .await
+        .expect("warm up (fetches the token)");
+    emu.inject(Fault::Delay(Duration::from_secs(5)));
+    let start = std::time::Instant::now();
+    let err = classify_err(&client).await;
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "gave up before the answer"
+    );
+    assert_eq!(err.status(), None);
+    assert_eq!(err.kind(), "timeout");
+    assert_eq!(err.to_string(), "request timed out");
+    assert_eq!(emu.counters().classify_requests, 2);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_error() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let client = common::isolated_builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .access_token("static-token")
+        .retry(RetryConfig::disabled())
+        .build()
+        .expect("client");
+    let err = client
+        .send_classify_machine_account("abc")
+        .await
+        .expect_err("nothing listens");
+    match &err {
+        Error::Transport { source } => assert!(source.is_connect(), "{source:?}"),
+        other => panic!("expected Transport, got {other:?}"),
+    }
+    assert_eq!(err.status(), None);
+    assert_eq!(err.kind(), "transport");
+    assert!(err.to_string().starts_with("transport error: "), "{err}");
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_transport_error() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(Fault::DropConnection);
+    let err = classify_err(&client).await;
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(err.status(), None);
+    assert_eq!(emu.counters().dropped_connections, 1);
+    assert_eq!(emu.counters().classify_requests, 1);
+}
+
+#[tokio::test]
+async fn an_undocumented_status_with_an_error_dto_keeps_detail_and_retry_after() {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(Fault::Status(404));
+    let err = classify_err(&client).await;
+    match &err {
+        Error::UnexpectedStatus { status, detail, .. } => {
+            assert_eq!(status.as_u16(), 404);
+            assert_eq!(
+                detail.as_ref().and_then(|d| d.detail_code.as_deref()),
+                Some("404 Not found")
+            );
+        }
+        other => panic!("expected UnexpectedStatus, got {other:?}"),
+    }
+    assert_display(&err, "404 Not Found: 404 Not found: ");
+
+    // A JSON body that is not an ErrorResponseDto is kept raw, without `detail`.
+    emu.inject(Fault::Raw {
+        status: 418,
+        content_type: "application/json".into(),
+        body: r#"{"teapot":true}"#.into(),
+    });
+    let err = classify_err(&client).await;
+    match &err {
+        Error::UnexpectedStatus {
+            status,
+            body,
+            detail,
+            ..
+        } => {
+            assert_eq!(status.as_u16(), 418);
+            assert_eq!(body, r#"{"teapot":true}"#);
+            assert!(detail.is_none());
+        }
+        other => panic!("expected UnexpectedStatus, got {other:?}"),
+    }
+}
