@@ -202,6 +202,15 @@ impl Client {
                 attempt -= 1;
                 continue;
             }
+            if let Error::TooManyRequests {
+                retry_after: Some(wait),
+                ..
+            } = &error
+            {
+                // Everyone using this client waits, whether or not this call retries: ISC
+                // limits per client_id and escalates repeated violations.
+                self.inner.limiter.pause(*wait);
+            }
             if !is_retryable(&error) || attempt >= retry.get_max_attempts() {
                 return Err(error);
             }
@@ -214,13 +223,7 @@ impl Client {
                     );
                     return Err(error);
                 }
-                Some(wait) => {
-                    if matches!(error, Error::TooManyRequests { .. }) {
-                        // Everyone using this client waits: ISC limits per client_id.
-                        self.inner.limiter.pause(wait);
-                    }
-                    wait
-                }
+                Some(wait) => wait,
                 None => retry.backoff(attempt + 1),
             };
             tracing::info!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
