@@ -109,6 +109,7 @@ struct CachedToken {
 /// Hands out bearer tokens: fetched lazily, cached, refreshed before expiry, one fetch in flight
 /// for all concurrent callers and clones of the client.
 pub(crate) struct Authenticator {
+    static_bearer: Option<Bearer>,
     credentials: Credentials,
     token_url: String,
     http: reqwest::Client,
@@ -137,7 +138,18 @@ struct TokenResponse {
 
 impl Authenticator {
     pub(crate) fn new(credentials: Credentials, token_url: String, http: reqwest::Client) -> Self {
+        // A ready token's header is built once, not on every call (it is on the hot path).
+        let static_bearer = match &credentials {
+            Credentials::AccessToken(token) => {
+                bearer_header(token.expose_secret()).map(|header| Bearer {
+                    header,
+                    generation: 0,
+                })
+            }
+            Credentials::ClientCredentials { .. } => None,
+        };
         Self {
+            static_bearer,
             credentials,
             token_url,
             http,
@@ -160,19 +172,17 @@ impl Authenticator {
 
     /// The bearer to send now, fetching or refreshing the token if needed.
     pub(crate) async fn bearer(&self) -> Result<Bearer, Error> {
+        if let Some(bearer) = &self.static_bearer {
+            return Ok(bearer.clone());
+        }
         let (client_id, client_secret) = match &self.credentials {
-            Credentials::AccessToken(token) => {
-                let header = bearer_header(token.expose_secret()).ok_or_else(|| {
-                    Error::config(
-                        "access token",
-                        "contains characters not allowed in an HTTP header",
-                        "the resolved credentials",
-                    )
-                })?;
-                return Ok(Bearer {
-                    header,
-                    generation: 0,
-                });
+            Credentials::AccessToken(_) => {
+                // `validate()` at build time rejects tokens unusable in a header.
+                return Err(Error::config(
+                    "access token",
+                    "contains characters not allowed in an HTTP header",
+                    "the resolved credentials",
+                ));
             }
             Credentials::ClientCredentials {
                 client_id,

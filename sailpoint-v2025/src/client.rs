@@ -176,7 +176,13 @@ impl Client {
                 status = tracing::field::Empty,
                 tracking_id = tracing::field::Empty,
             );
-            let (bearer, error) = match self.attempt(id, mode).instrument(span.clone()).await {
+            // Instrumenting costs even when nothing listens, so only when a subscriber does.
+            let result = if span.is_disabled() {
+                self.attempt(id, mode).await
+            } else {
+                self.attempt(id, mode).instrument(span.clone()).await
+            };
+            let (bearer, error) = match result {
                 Ok(value) => {
                     span.record("status", 200);
                     return Ok(value);
