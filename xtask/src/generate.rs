@@ -271,6 +271,8 @@ fn client_lib_rs(header: &Header<'_>) -> String {
 //! [`types::ListAccessProfiles401Response`] and [`types::ListAccessProfiles429Response`].
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
+// The docs are SailPoint's prose from the spec, not written for rustdoc.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 #[rustfmt::skip]
 mod generated;
@@ -294,6 +296,8 @@ fn httpmock_lib_rs(header: &Header<'_>) -> String {
 //! appends `/v2025`; test code built on the facade against `sailpoint-v2025-testkit`'s emulator.
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
+// The docs are SailPoint's prose from the spec, not written for rustdoc.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 #[rustfmt::skip]
 mod generated;

@@ -38,11 +38,11 @@ pub struct VendorArgs {
     /// operationId of the operation to vendor.
     #[arg(long, value_name = "ID", default_value = DEFAULT_OPERATION)]
     pub operation: String,
-    /// Where to write the fragment [default: <workspace>/openapi/sailpoint-v2025.yaml].
+    /// Where to write the fragment (default: `openapi/sailpoint-v2025.yaml` in the workspace).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Upstream commit for the header [default: the hex suffix of an `api-specs-<commit>` tree
-    /// folder name].
+    /// Upstream commit for the header (default: the hex suffix of an `api-specs-COMMIT` tree
+    /// folder name).
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
 }
