@@ -272,7 +272,11 @@ fn client_lib_rs(header: &Header<'_>) -> String {
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 // The docs are SailPoint's prose from the spec, not written for rustdoc.
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 
 #[rustfmt::skip]
 mod generated;
@@ -297,7 +301,11 @@ fn httpmock_lib_rs(header: &Header<'_>) -> String {
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 // The docs are SailPoint's prose from the spec, not written for rustdoc.
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 
 #[rustfmt::skip]
 mod generated;

@@ -15,7 +15,11 @@
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 // The docs are SailPoint's prose from the spec, not written for rustdoc.
-#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+#![allow(
+    rustdoc::bare_urls,
+    rustdoc::broken_intra_doc_links,
+    rustdoc::invalid_html_tags
+)]
 
 #[rustfmt::skip]
 mod generated;
