@@ -86,6 +86,9 @@ impl RateLimit {
     }
 }
 
+/// The longest shared pause a 429 can impose.
+const MAX_PAUSE: Duration = Duration::from_secs(3600);
+
 /// The shared limiter state of one client and its clones.
 pub(crate) struct Limiter {
     pacing: Option<DefaultDirectRateLimiter>,
@@ -124,7 +127,12 @@ impl Limiter {
 
     /// Makes every caller of this client wait `wait` before its next request (after a 429).
     pub(crate) fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        // A server may ask for anything; never overflow, never freeze the client for more
+        // than an hour.
+        let now = Instant::now();
+        let until = now
+            .checked_add(wait.min(MAX_PAUSE))
+            .unwrap_or(now + MAX_PAUSE);
         let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
         if paused.is_none_or(|current| current < until) {
             *paused = Some(until);
@@ -168,5 +176,11 @@ mod tests {
         let start = Instant::now();
         limiter.acquire().await;
         assert!(start.elapsed() >= Duration::from_secs(5));
+        // An absurd Retry-After neither overflows nor pauses for more than an hour.
+        limiter.pause(Duration::from_secs(u64::MAX));
+        let start = Instant::now();
+        limiter.acquire().await;
+        let paused = start.elapsed();
+        assert!(paused >= Duration::from_secs(3599) && paused <= Duration::from_secs(3601));
     }
 }

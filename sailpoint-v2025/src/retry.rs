@@ -129,11 +129,9 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    if let Ok(seconds) = value.parse::<f64>()
-        && seconds.is_finite()
-        && seconds >= 0.0
-    {
-        return Some(Duration::from_secs_f64(seconds));
+    if let Ok(seconds) = value.parse::<f64>() {
+        // `try_`: an absurd value such as `1e300` is ignored instead of panicking.
+        return Duration::try_from_secs_f64(seconds).ok();
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let at = SystemTime::from(date);
@@ -171,6 +169,16 @@ mod tests {
         assert!(wait > Duration::from_secs(80) && wait <= Duration::from_secs(90));
         assert_eq!(parse_retry_after(&headers("soon")), None);
         assert_eq!(parse_retry_after(&headers("-3")), None);
+        assert_eq!(parse_retry_after(&headers("1e300")), None);
+        assert_eq!(parse_retry_after(&headers("NaN")), None);
+        assert_eq!(
+            parse_retry_after(&headers("1.5")),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_retry_after(&headers("18446744073709551615")),
+            Some(Duration::from_secs(u64::MAX))
+        );
         assert_eq!(parse_retry_after(&HeaderMap::new()), None);
     }
 
