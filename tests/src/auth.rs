@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::json;
@@ -358,11 +358,7 @@ fn issue(shared: &Shared, params: TokenParams) -> Response {
         "user_id": identity,
         "jti": random_uuid(),
     });
-    let mut response = (StatusCode::OK, Json(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
+    responses::no_store((StatusCode::OK, Json(body)).into_response())
 }
 
 #[cfg(test)]

@@ -75,11 +75,17 @@ pub(crate) fn rate_limit_exceeded(remaining: Duration) -> Response {
 
 /// An OAuth 2 error body (RFC 6749 section 5.2).
 pub(crate) fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let mut response = (
-        status,
-        Json(json!({ "error": error, "error_description": description })),
+    no_store(
+        (
+            status,
+            Json(json!({ "error": error, "error_description": description })),
+        )
+            .into_response(),
     )
-        .into_response();
+}
+
+/// `response` with the token endpoint's `Cache-Control: no-store` and `Pragma: no-cache`.
+pub(crate) fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));

@@ -61,6 +61,33 @@ fn classify(
     request
 }
 
+/// A default emulator, an HTTP client and a demo token for it.
+async fn demo_setup() -> (Emulator, Client, String) {
+    let emu = Emulator::start().await.expect("start");
+    let http = http();
+    let token = demo_token(&http, &emu).await;
+    (emu, http, token)
+}
+
+/// Sends a well-formed classify request (see [`classify`]).
+async fn send_classify(
+    http: &Client,
+    emu: &Emulator,
+    token: &str,
+    account_id: &str,
+    mode: Option<&str>,
+) -> Response {
+    classify(http, emu, token, account_id, mode)
+        .send()
+        .await
+        .expect("send")
+}
+
+/// A response header as text, if present and visible ASCII.
+fn header_str<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
 async fn is_machine(response: Response) -> bool {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.expect("json");
@@ -71,10 +98,7 @@ async fn is_machine(response: Response) -> bool {
 async fn error_dto(response: Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status);
     assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        header_str(&response, "content-type"),
         Some("application/json")
     );
     let body: Value = response.json().await.expect("json");
@@ -97,13 +121,7 @@ async fn token_is_issued_like_isc() {
     let http = http();
     let response = token_response(&http, &emu, demo::CLIENT_ID, demo::CLIENT_SECRET).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response
-            .headers()
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok()),
-        Some("no-store")
-    );
+    assert_eq!(header_str(&response, "cache-control"), Some("no-store"));
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["access_token"].as_str().map(str::len), Some(64));
     assert_eq!(body["token_type"], "bearer");
@@ -277,33 +295,16 @@ async fn demo_accounts_answer_as_documented() {
     let emu = Emulator::start().await.expect("start");
     let token = demo_token(&http, &emu).await;
     for (id, default, _) in expected {
-        let got = is_machine(
-            classify(&http, &emu, &token, id, Some("default"))
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let got = is_machine(send_classify(&http, &emu, &token, id, Some("default")).await).await;
         assert_eq!(got, default, "default {id}");
-        let got = is_machine(
-            classify(&http, &emu, &token, id, None)
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let got = is_machine(send_classify(&http, &emu, &token, id, None).await).await;
         assert_eq!(got, default, "no mode {id}");
     }
     let emu = Emulator::start().await.expect("start");
     let token = demo_token(&http, &emu).await;
     for (id, _, ignore) in expected {
-        let got = is_machine(
-            classify(&http, &emu, &token, id, Some("ignoreManual"))
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await;
+        let got =
+            is_machine(send_classify(&http, &emu, &token, id, Some("ignoreManual")).await).await;
         assert_eq!(got, ignore, "ignoreManual {id}");
         let account = emu.account(id).expect("account");
         assert_eq!(account.is_machine, Some(ignore));
@@ -312,13 +313,7 @@ async fn demo_accounts_answer_as_documented() {
     // Forced modes answer the forced value for every account.
     for (mode, value) in [("forceMachine", true), ("forceHuman", false)] {
         for (id, _, _) in expected {
-            let got = is_machine(
-                classify(&http, &emu, &token, id, Some(mode))
-                    .send()
-                    .await
-                    .expect("send"),
-            )
-            .await;
+            let got = is_machine(send_classify(&http, &emu, &token, id, Some(mode)).await).await;
             assert_eq!(got, value, "{mode} {id}");
         }
     }
@@ -326,9 +321,7 @@ async fn demo_accounts_answer_as_documented() {
 
 #[tokio::test]
 async fn manual_classification_rules() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     let call = |id: &'static str, mode: ClassificationMode| {
         classify(&http, &emu, &token, id, Some(mode.as_str())).send()
     };
@@ -430,10 +423,7 @@ async fn unauthenticated_calls_get_401() {
         .await
         .expect("send");
     expect_401(missing, "JWT validation failed: JWT is missing").await;
-    let unknown = classify(&http, &emu, "not-a-token", demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let unknown = send_classify(&http, &emu, "not-a-token", demo::MACHINE_ID, None).await;
     expect_401(unknown, "JWT validation failed: JWT is invalid").await;
     let basic = http
         .post(&url)
@@ -447,37 +437,20 @@ async fn unauthenticated_calls_get_401() {
     // expire_all_tokens: the documented expired body; a new token works.
     let token = demo_token(&http, &emu).await;
     emu.expire_all_tokens();
-    let expired = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let expired = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     expect_401(expired, "JWT validation failed: JWT is expired").await;
     let fresh = demo_token(&http, &emu).await;
-    assert!(
-        is_machine(
-            classify(&http, &emu, &fresh, demo::MACHINE_ID, None)
-                .send()
-                .await
-                .expect("send")
-        )
-        .await
-    );
+    assert!(is_machine(send_classify(&http, &emu, &fresh, demo::MACHINE_ID, None).await).await);
 
     // A zero lifetime issues already-expired tokens.
     emu.set_token_lifetime(Duration::ZERO);
     let dead = demo_token(&http, &emu).await;
-    let expired = classify(&http, &emu, &dead, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let expired = send_classify(&http, &emu, &dead, demo::MACHINE_ID, None).await;
     expect_401(expired, "JWT validation failed: JWT is expired").await;
 
     // Revoked tokens are unknown.
     emu.revoke_all_tokens();
-    let revoked = classify(&http, &emu, &fresh, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let revoked = send_classify(&http, &emu, &fresh, demo::MACHINE_ID, None).await;
     expect_401(revoked, "JWT validation failed: JWT is invalid").await;
 
     assert_eq!(emu.counters().classify_status(401), 6);
@@ -495,10 +468,7 @@ async fn token_expires_after_its_lifetime() {
     let http = http();
     let token = demo_token(&http, &emu).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let response = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -511,10 +481,7 @@ async fn missing_scope_gets_403() {
         .expect("start");
     let http = http();
     let token = token_for(&http, &emu, "reader", "pw").await;
-    let response = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     let body = error_dto(response, 403).await;
     assert_eq!(body["detailCode"], "403 Forbidden");
     assert_eq!(
@@ -528,9 +495,7 @@ async fn missing_scope_gets_403() {
 
 #[tokio::test]
 async fn bad_requests_get_400() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
 
     let no_header = http
         .post(emu.classify_url(demo::MACHINE_ID))
@@ -550,10 +515,7 @@ async fn bad_requests_get_400() {
     error_dto(false_header, 400).await;
 
     for mode in ["", "Default", "machine", "forcemachine"] {
-        let response = classify(&http, &emu, &token, demo::MACHINE_ID, Some(mode))
-            .send()
-            .await
-            .expect("send");
+        let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, Some(mode)).await;
         let body = error_dto(response, 400).await;
         let text = body["messages"][0]["text"].as_str().unwrap_or_default();
         assert!(text.contains("classificationMode"), "{text}");
@@ -567,15 +529,10 @@ async fn bad_requests_get_400() {
 
 #[tokio::test]
 async fn tracking_ids_are_fresh() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     let mut seen = std::collections::HashSet::new();
     for _ in 0..3 {
-        let response = classify(&http, &emu, &token, "missing", None)
-            .send()
-            .await
-            .expect("send");
+        let response = send_classify(&http, &emu, &token, "missing", None).await;
         let body = error_dto(response, 404).await;
         assert_eq!(body["detailCode"], "404 Not found");
         assert!(seen.insert(body["trackingId"].as_str().unwrap_or_default().to_owned()));
@@ -624,28 +581,16 @@ async fn rate_limit_answers_429_with_retry_after() {
     // Several tokens of the same client share the budget.
     let token2 = demo_token(&http, &emu).await;
     for t in [&token, &token2, &token] {
-        let response = classify(&http, &emu, t, demo::HUMAN_ID, None)
-            .send()
-            .await
-            .expect("send");
+        let response = send_classify(&http, &emu, t, demo::HUMAN_ID, None).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
-    let response = classify(&http, &emu, &token2, demo::HUMAN_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token2, demo::HUMAN_ID, None).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = response
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
+    let retry_after: u64 = header_str(&response, "retry-after")
         .and_then(|v| v.parse().ok())
         .expect("Retry-After seconds");
     assert!((1..=60).contains(&retry_after), "{retry_after}");
-    let retry_ms: u64 = response
-        .headers()
-        .get(crate::RETRY_AFTER_MS_HEADER)
-        .and_then(|v| v.to_str().ok())
+    let retry_ms: u64 = header_str(&response, crate::RETRY_AFTER_MS_HEADER)
         .and_then(|v| v.parse().ok())
         .expect("X-Emulator-Retry-After-Ms");
     assert!((1..=60_000).contains(&retry_ms), "{retry_ms}");
@@ -658,31 +603,19 @@ async fn rate_limit_answers_429_with_retry_after() {
 
     // Another client has its own budget; 401s are not rate limited.
     let other = token_for(&http, &emu, "other", "pw").await;
-    let response = classify(&http, &emu, &other, demo::HUMAN_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &other, demo::HUMAN_ID, None).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let response = classify(&http, &emu, "bogus", demo::HUMAN_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, "bogus", demo::HUMAN_ID, None).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
     // Reset and disable at runtime.
     emu.reset_rate_limits();
-    let response = classify(&http, &emu, &token, demo::HUMAN_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token, demo::HUMAN_ID, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     emu.set_rate_limit(None);
     assert_eq!(emu.rate_limit(), None);
     for _ in 0..5 {
-        let response = classify(&http, &emu, &token, demo::HUMAN_ID, None)
-            .send()
-            .await
-            .expect("send");
+        let response = send_classify(&http, &emu, &token, demo::HUMAN_ID, None).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
     let counters = emu.counters();
@@ -703,10 +636,7 @@ async fn scaled_rate_limit_window_reopens() {
     // Requests of one window may straddle two windows on a slow machine, so
     // send until the limiter answers 429 (bounded).
     for _ in 0..50 {
-        let response = classify(&http, &emu, &token, demo::HUMAN_ID, None)
-            .send()
-            .await
-            .expect("send");
+        let response = send_classify(&http, &emu, &token, demo::HUMAN_ID, None).await;
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(response);
             break;
@@ -714,25 +644,13 @@ async fn scaled_rate_limit_window_reopens() {
         assert_eq!(response.status(), StatusCode::OK);
     }
     let response = limited.expect("a 429 within 50 requests");
-    assert_eq!(
-        response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()),
-        Some("1")
-    );
-    let wait_ms: u64 = response
-        .headers()
-        .get(crate::RETRY_AFTER_MS_HEADER)
-        .and_then(|v| v.to_str().ok())
+    assert_eq!(header_str(&response, "retry-after"), Some("1"));
+    let wait_ms: u64 = header_str(&response, crate::RETRY_AFTER_MS_HEADER)
         .and_then(|v| v.parse().ok())
         .expect("ms header");
     assert!(wait_ms <= 300, "{wait_ms}");
     tokio::time::sleep(Duration::from_millis(wait_ms + 50)).await;
-    let response = classify(&http, &emu, &token, demo::HUMAN_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token, demo::HUMAN_ID, None).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -740,9 +658,7 @@ async fn scaled_rate_limit_window_reopens() {
 
 #[tokio::test]
 async fn status_faults() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     let send = || classify(&http, &emu, &token, demo::MACHINE_ID, None).send();
 
     assert!(emu.inject(Fault::Status(503)).times(2));
@@ -759,13 +675,7 @@ async fn status_faults() {
     assert_eq!(body["detailCode"], "500.0 Internal Fault");
     let response = send().await.expect("send");
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()),
-        Some("1")
-    );
+    assert_eq!(header_str(&response, "retry-after"), Some("1"));
     for _ in 0..2 {
         let response = send().await.expect("send");
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -793,9 +703,7 @@ async fn status_faults() {
 
 #[tokio::test]
 async fn rate_limited_fault_controls_retry_after() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     let date = "Wed, 21 Oct 2015 07:28:00 GMT";
     emu.fail_next(
         1,
@@ -804,22 +712,10 @@ async fn rate_limited_fault_controls_retry_after() {
         },
     );
     emu.fail_next(1, Fault::RateLimited { retry_after: None });
-    let first = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let first = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     assert_eq!(first.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        first
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()),
-        Some(date)
-    );
-    let second = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    assert_eq!(header_str(&first, "retry-after"), Some(date));
+    let second = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(second.headers().get("retry-after").is_none());
     assert_eq!(
@@ -830,9 +726,7 @@ async fn rate_limited_fault_controls_retry_after() {
 
 #[tokio::test]
 async fn html_truncated_and_raw_faults() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     let send = || classify(&http, &emu, &token, demo::MACHINE_ID, None).send();
 
     emu.inject(Fault::Html(502));
@@ -845,13 +739,7 @@ async fn html_truncated_and_raw_faults() {
 
     let response = send().await.expect("send");
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
-    assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
-        Some("text/html")
-    );
+    assert_eq!(header_str(&response, "content-type"), Some("text/html"));
     let text = response.text().await.expect("text");
     assert!(
         text.starts_with("<html>") && text.contains("502 Bad Gateway"),
@@ -861,10 +749,7 @@ async fn html_truncated_and_raw_faults() {
     let response = send().await.expect("send");
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        header_str(&response, "content-type"),
         Some("application/json")
     );
     let text = response.text().await.expect("text");
@@ -877,9 +762,7 @@ async fn html_truncated_and_raw_faults() {
 
 #[tokio::test]
 async fn dropped_connection_is_a_client_error() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     emu.inject(Fault::DropConnection);
     let error = classify(&http, &emu, &token, demo::MACHINE_ID, None)
         .send()
@@ -890,15 +773,7 @@ async fn dropped_connection_is_a_client_error() {
     assert!(!error.is_timeout(), "{error:?}");
     assert!(error.status().is_none(), "{error:?}");
     // The emulator keeps serving (on a new connection).
-    assert!(
-        is_machine(
-            classify(&http, &emu, &token, demo::MACHINE_ID, None)
-                .send()
-                .await
-                .expect("send")
-        )
-        .await
-    );
+    assert!(is_machine(send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await).await);
     let counters = emu.counters();
     assert_eq!(counters.dropped_connections, 1);
     assert_eq!(counters.classify_requests, 2);
@@ -911,9 +786,7 @@ async fn dropped_connection_is_a_client_error() {
 
 #[tokio::test]
 async fn delay_fault_causes_client_timeouts() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
 
     emu.inject(Fault::Delay(Duration::from_secs(5)));
     let error = classify(&http, &emu, &token, demo::MACHINE_ID, None)
@@ -925,15 +798,7 @@ async fn delay_fault_causes_client_timeouts() {
 
     // A short delay, then normal handling.
     emu.inject(Fault::Delay(Duration::from_millis(50)));
-    assert!(
-        is_machine(
-            classify(&http, &emu, &token, demo::MACHINE_ID, None)
-                .send()
-                .await
-                .expect("send")
-        )
-        .await
-    );
+    assert!(is_machine(send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await).await);
     let log = emu.requests();
     assert_eq!(log.len(), 2);
     assert_eq!(log[1].status, Some(200));
@@ -987,10 +852,7 @@ async fn faults_can_be_withdrawn_and_cleared() {
     assert_eq!(emu.pending_token_faults(), 0);
     let http = http();
     let token = demo_token(&http, &emu).await;
-    let response = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -998,9 +860,7 @@ async fn faults_can_be_withdrawn_and_cleared() {
 
 #[tokio::test]
 async fn requests_are_logged_without_secrets() {
-    let emu = Emulator::start().await.expect("start");
-    let http = http();
-    let token = demo_token(&http, &emu).await;
+    let (emu, http, token) = demo_setup().await;
     let response = classify(&http, &emu, &token, demo::HUMAN_ID, Some("forceHuman"))
         .header("user-agent", "SailPoint-SDK-Rust/0.1.0 (test)")
         .header("accept", "application/json")
@@ -1061,10 +921,7 @@ async fn request_log_keeps_the_newest() {
     let http = http();
     let token = demo_token(&http, &emu).await;
     for _ in 0..3 {
-        classify(&http, &emu, &token, demo::HUMAN_ID, None)
-            .send()
-            .await
-            .expect("send");
+        send_classify(&http, &emu, &token, demo::HUMAN_ID, None).await;
     }
     let seqs: Vec<_> = emu.requests().iter().map(|r| r.seq).collect();
     assert_eq!(seqs, [1, 2]);
@@ -1087,10 +944,7 @@ async fn concurrent_calls_on_a_multi_thread_runtime() {
             } else {
                 demo::HUMAN_ID
             };
-            let response = classify(&http, &emu, &token, id, None)
-                .send()
-                .await
-                .expect("send");
+            let response = send_classify(&http, &emu, &token, id, None).await;
             (id, is_machine(response).await)
         });
     }
@@ -1110,13 +964,8 @@ fn current_thread_runtime_built_by_hand() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let emu = Emulator::start().await.expect("start");
-        let http = http();
-        let token = demo_token(&http, &emu).await;
-        let response = classify(&http, &emu, &token, demo::COMPUTER_ID, None)
-            .send()
-            .await
-            .expect("send");
+        let (emu, http, token) = demo_setup().await;
+        let response = send_classify(&http, &emu, &token, demo::COMPUTER_ID, None).await;
         assert!(is_machine(response).await);
     });
 }
@@ -1171,10 +1020,7 @@ async fn urls() {
     assert!(emu.issue_token("nobody").is_none());
     let token = emu.issue_token(demo::CLIENT_ID).expect("token");
     let http = http();
-    let response = classify(&http, &emu, &token, demo::MACHINE_ID, None)
-        .send()
-        .await
-        .expect("send");
+    let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(emu.counters().token_requests, 0);
 }

@@ -2,6 +2,8 @@
 //! the server, the shared pause after a 429, one result per id whatever fails, and lazy pulling
 //! of ids.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,11 +17,7 @@ use sailpoint_v2025_testkit::{Account, Emulator, Fault, demo};
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
 fn client(emu: &Emulator, retry: RetryConfig, limit: RateLimit) -> Client {
-    Client::builder()
-        .environment(std::iter::empty::<(String, String)>())
-        .config_file("/nonexistent/sailpoint-bulk-config.json")
-        .base_url(emu.base_url())
-        .client_credentials(demo::CLIENT_ID, demo::CLIENT_SECRET)
+    common::builder(emu)
         .retry(retry)
         .rate_limit(limit)
         .build()
@@ -330,11 +328,7 @@ async fn bulk_yields_exactly_one_result_per_id_under_faults() {
 /// ids were taken from the iterator (or stream), and dropping the run stops it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ids_are_pulled_lazily() {
-    let emu = Emulator::builder()
-        .without_rate_limit()
-        .start()
-        .await
-        .expect("emulator");
+    let emu = common::emulator().await;
     let client = client(&emu, RetryConfig::disabled(), RateLimit::unlimited());
     let demo_ids: Vec<String> = demo::accounts().into_iter().map(|a| a.id).collect();
 

@@ -2,6 +2,8 @@
 //! and manual-classification rules, token expiry during long runs, the server's rate limit, and
 //! every injected fault surfacing as its typed error (and recovering when it is transient).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -20,11 +22,7 @@ fn client_with_timeout(
     limit: RateLimit,
     timeout: Duration,
 ) -> Client {
-    Client::builder()
-        .environment(std::iter::empty::<(String, String)>())
-        .config_file("/nonexistent/sailpoint-e2e-config.json")
-        .base_url(emu.base_url())
-        .client_credentials(demo::CLIENT_ID, demo::CLIENT_SECRET)
+    common::builder(emu)
         .retry(retry)
         .rate_limit(limit)
         .timeout(timeout)
@@ -57,11 +55,7 @@ async fn classify(client: &Client, id: &str, mode: ClassificationMode) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_modes_and_manual_classification_rules_on_demo_accounts() {
-    let emu = Emulator::builder()
-        .without_rate_limit()
-        .start()
-        .await
-        .expect("emulator");
+    let emu = common::emulator().await;
     let client = client(&emu, RetryConfig::disabled(), RateLimit::unlimited());
 
     // Before anything: the seeded states.
@@ -186,11 +180,7 @@ async fn all_modes_and_manual_classification_rules_on_demo_accounts() {
 /// tokens are fetched (the first plus one per expiry), and every call succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_expiring_every_100_calls_cost_exactly_one_refresh_each() {
-    let emu = Emulator::builder()
-        .without_rate_limit()
-        .start()
-        .await
-        .expect("emulator");
+    let emu = common::emulator().await;
     // No retries: a 401 must be handled by the token refresh alone.
     let client = client(&emu, RetryConfig::disabled(), RateLimit::unlimited());
     let ids = [demo::MACHINE_ID, demo::HUMAN_ID];
@@ -396,11 +386,7 @@ async fn fail_with(emu: &Emulator, client: &Client, fault: Fault) -> (Error, u64
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_surfaces_as_its_typed_error_without_retries() {
-    let emu = Emulator::builder()
-        .without_rate_limit()
-        .start()
-        .await
-        .expect("emulator");
+    let emu = common::emulator().await;
     let client = client(&emu, RetryConfig::disabled(), RateLimit::unlimited());
     // Warm up the token, so every case below makes exactly one classify request.
     assert!(classify(&client, demo::MACHINE_ID, ClassificationMode::Default).await);
@@ -503,17 +489,11 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
 
     // Unknown account: a 404 `UnexpectedStatus` with SailPoint's body; invalid ids never leave.
     let before = emu.counters().classify_requests;
-    let err = client
-        .send_classify_machine_account("no-such-account")
-        .await
-        .expect_err("unknown id");
+    let err = common::classify_err(&client, "no-such-account", "unknown id").await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.detail_code(), Some("404 Not found"));
     for bad in ["", " ", "..", "."] {
-        let err = client
-            .send_classify_machine_account(bad)
-            .await
-            .expect_err("invalid id");
+        let err = common::classify_err(&client, bad, "invalid id").await;
         assert!(
             matches!(err, Error::InvalidInput { .. }),
             "{bad:?}: {err:?}"
@@ -575,11 +555,7 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_faults_recover_with_retries_and_permanent_ones_do_not_retry() {
-    let emu = Emulator::builder()
-        .without_rate_limit()
-        .start()
-        .await
-        .expect("emulator");
+    let emu = common::emulator().await;
     let client = client(&emu, fast_retry(3), RateLimit::unlimited());
     assert!(classify(&client, demo::MACHINE_ID, ClassificationMode::Default).await);
 
@@ -654,10 +630,7 @@ async fn transient_faults_recover_with_retries_and_permanent_ones_do_not_retry()
     let before = emu.counters().classify_requests;
     emu.inject(Fault::Status(500)).times(2);
     emu.inject(Fault::Status(503));
-    let err = client
-        .send_classify_machine_account(demo::COMPUTER_ID)
-        .await
-        .expect_err("attempts exhausted");
+    let err = common::classify_err(&client, demo::COMPUTER_ID, "attempts exhausted").await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err:?}");
     assert_eq!(emu.counters().classify_requests - before, 3);
 
@@ -665,10 +638,7 @@ async fn transient_faults_recover_with_retries_and_permanent_ones_do_not_retry()
     for fault in [Fault::Status(400), Fault::Status(403), Fault::Status(404)] {
         let before = emu.counters().classify_requests;
         emu.inject(fault.clone());
-        let err = client
-            .send_classify_machine_account(demo::COMPUTER_ID)
-            .await
-            .expect_err("permanent failure");
+        let err = common::classify_err(&client, demo::COMPUTER_ID, "permanent failure").await;
         assert_eq!(
             err.status().map(|s| u32::from(s.as_u16())),
             match fault {
@@ -684,10 +654,7 @@ async fn transient_faults_recover_with_retries_and_permanent_ones_do_not_retry()
         retry_after: Some("3600".into()),
     });
     let started = Instant::now();
-    let err = client
-        .send_classify_machine_account(demo::COMPUTER_ID)
-        .await
-        .expect_err("Retry-After too long");
+    let err = common::classify_err(&client, demo::COMPUTER_ID, "Retry-After too long").await;
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(emu.counters().classify_requests - before, 1);

@@ -118,10 +118,7 @@ async fn an_expiring_token_is_refreshed_before_the_server_rejects_it() {
 #[tokio::test]
 async fn a_401_for_an_expired_token_triggers_one_refresh_and_one_retry() {
     let emu = common::emulator().await;
-    let client = common::builder(&emu)
-        .retry(RetryConfig::disabled())
-        .build()
-        .expect("client");
+    let client = common::one_shot(&emu);
     client
         .send_classify_machine_account(demo::MACHINE_ID)
         .await
@@ -164,17 +161,8 @@ async fn a_second_consecutive_401_surfaces_as_unauthorized() {
     let emu = common::emulator().await;
     let client = common::client(&emu);
     emu.fail_next(2, Fault::ExpiredToken);
-    let err = client
-        .send_classify_machine_account(demo::HUMAN_ID)
-        .await
-        .expect_err("second 401");
-    match &err {
-        Error::Unauthorized { body } => assert_eq!(
-            body.error,
-            Some(serde_json::json!("JWT validation failed: JWT is expired"))
-        ),
-        other => panic!("expected Unauthorized, got {other:?}"),
-    }
+    let err = common::classify_err(&client, demo::HUMAN_ID, "second 401").await;
+    common::assert_unauthorized(&err, "JWT validation failed: JWT is expired");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(
         emu.counters().classify_requests,
@@ -218,11 +206,7 @@ async fn concurrent_401s_for_one_expired_token_cause_one_refresh() {
 async fn a_static_access_token_is_used_as_is() {
     let emu = common::emulator().await;
     let token = emu.issue_token(demo::CLIENT_ID).expect("token");
-    let client = common::isolated_builder()
-        .base_url(emu.base_url())
-        .access_token(token)
-        .build()
-        .expect("client");
+    let client = common::static_token_client(emu.base_url(), token);
 
     for _ in 0..3 {
         client
@@ -240,10 +224,7 @@ async fn a_static_access_token_is_used_as_is() {
 
     // A 401 cannot be fixed by refreshing: it surfaces at once.
     emu.expire_all_tokens();
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("expired static token");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "expired static token").await;
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert_eq!(emu.counters().classify_requests, 4, "no retry");
     assert_eq!(emu.counters().token_requests, 0);
@@ -252,25 +233,12 @@ async fn a_static_access_token_is_used_as_is() {
 #[tokio::test]
 async fn a_wrong_secret_is_an_auth_error_without_the_secret() {
     let emu = common::emulator().await;
-    let client = common::isolated_builder()
-        .base_url(emu.base_url())
-        .client_credentials(demo::CLIENT_ID, SECRET)
+    let client = common::credentials_builder(&emu, demo::CLIENT_ID, SECRET)
         .build()
         .expect("client");
 
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("wrong secret");
-    match &err {
-        Error::Auth {
-            status, message, ..
-        } => {
-            assert_eq!(status.map(|s| s.as_u16()), Some(401));
-            assert!(message.contains("invalid_client"), "body kept: {message}");
-        }
-        other => panic!("expected Auth, got {other:?}"),
-    }
+    let err = common::classify_err(&client, demo::MACHINE_ID, "wrong secret").await;
+    common::assert_auth_error(&err, 401, &["invalid_client"]);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(err.kind(), "auth");
     for shown in [err.to_string(), format!("{err:?}"), format!("{err:#}")] {
@@ -290,15 +258,10 @@ async fn a_wrong_secret_is_an_auth_error_without_the_secret() {
 #[tokio::test]
 async fn an_unknown_client_is_an_auth_error() {
     let emu = common::emulator().await;
-    let client = common::isolated_builder()
-        .base_url(emu.base_url())
-        .client_credentials("nobody", SECRET)
+    let client = common::credentials_builder(&emu, "nobody", SECRET)
         .build()
         .expect("client");
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("unknown client");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "unknown client").await;
     assert!(
         matches!(&err, Error::Auth { status: Some(s), .. } if s.as_u16() == 401),
         "{err:?}"
@@ -327,19 +290,8 @@ async fn a_persistent_token_endpoint_5xx_is_an_auth_error_with_status_and_body()
     let emu = common::emulator().await;
     let client = common::client(&emu); // 3 attempts
     emu.fail_next_token(10, Fault::Status(500));
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("token endpoint down");
-    match &err {
-        Error::Auth {
-            status, message, ..
-        } => {
-            assert_eq!(status.map(|s| s.as_u16()), Some(500));
-            assert!(message.contains("500.0 Internal Fault"), "{message}");
-        }
-        other => panic!("expected Auth, got {other:?}"),
-    }
+    let err = common::classify_err(&client, demo::MACHINE_ID, "token endpoint down").await;
+    common::assert_auth_error(&err, 500, &["500.0 Internal Fault"]);
     assert_eq!(
         emu.counters().token_requests,
         3,
@@ -351,15 +303,9 @@ async fn a_persistent_token_endpoint_5xx_is_an_auth_error_with_status_and_body()
 #[tokio::test]
 async fn a_truncated_token_response_is_an_auth_error() {
     let emu = common::emulator().await;
-    let client = common::builder(&emu)
-        .retry(RetryConfig::disabled())
-        .build()
-        .expect("client");
+    let client = common::one_shot(&emu);
     emu.inject_token_fault(Fault::TruncatedJson);
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("truncated token JSON");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "truncated token JSON").await;
     assert!(
         matches!(&err, Error::Auth { status: Some(s), .. } if s.as_u16() == 200),
         "{err:?}"
@@ -376,20 +322,13 @@ async fn a_truncated_token_response_is_an_auth_error() {
 
 #[tokio::test]
 async fn an_unreachable_token_endpoint_is_an_auth_error_with_a_source() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
     let client = common::isolated_builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(common::refused_base_url())
         .client_credentials("id", SECRET)
         .retry(RetryConfig::disabled())
         .build()
         .expect("client");
-    let err = client
-        .send_classify_machine_account("abc")
-        .await
-        .expect_err("nothing listens");
+    let err = common::classify_err(&client, "abc", "nothing listens").await;
     match &err {
         Error::Auth { status, source, .. } => {
             assert_eq!(*status, None);

@@ -8,19 +8,30 @@ use std::time::Duration;
 use sailpoint_v2025::{Client, Error, RetryConfig};
 use sailpoint_v2025_testkit::{Emulator, Fault, OAuthClient, RateLimit as ServerRateLimit, demo};
 
-/// A client that makes exactly one attempt per call.
-fn one_shot(emu: &Emulator) -> Client {
-    common::builder(emu)
-        .retry(RetryConfig::disabled())
-        .build()
-        .expect("client")
-}
+use common::one_shot;
 
 async fn classify_err(client: &Client) -> Error {
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("an error")
+    common::classify_err(client, demo::MACHINE_ID, "an error").await
+}
+
+/// A fresh emulator whose next classify answers with `fault`, a one-shot client for it, and the
+/// error that client gets.
+async fn error_for(fault: Fault) -> (Emulator, Client, Error) {
+    let emu = common::emulator().await;
+    let client = one_shot(&emu);
+    emu.inject(fault);
+    let err = classify_err(&client).await;
+    (emu, client, err)
+}
+
+/// A documented error with its ErrorResponseDto: status, trackingId, kind and Display.
+fn assert_documented(err: &Error, status: u16, kind: &str, display: &str) {
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+    assert!(common::is_tracking_id(
+        err.tracking_id().expect("trackingId")
+    ));
+    assert_eq!(err.kind(), kind);
+    assert_display(err, display);
 }
 
 /// Display shows status, detailCode, first message and trackingId.
@@ -46,10 +57,7 @@ fn assert_display(err: &Error, status: &str) {
 
 #[tokio::test]
 async fn a_400_is_bad_request_with_its_body() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
-    emu.inject(Fault::Status(400));
-    let err = classify_err(&client).await;
+    let (_emu, _client, err) = error_for(Fault::Status(400)).await;
     match &err {
         Error::BadRequest { body } => {
             assert_eq!(
@@ -70,30 +78,20 @@ async fn a_400_is_bad_request_with_its_body() {
         }
         other => panic!("expected BadRequest, got {other:?}"),
     }
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    assert!(common::is_tracking_id(
-        err.tracking_id().expect("trackingId")
-    ));
-    assert_eq!(err.kind(), "bad_request");
-    assert_display(&err, "400 Bad Request: 400.1 Bad Request Content: ");
+    assert_documented(
+        &err,
+        400,
+        "bad_request",
+        "400 Bad Request: 400.1 Bad Request Content: ",
+    );
 }
 
 #[tokio::test]
 async fn a_401_with_a_static_token_is_unauthorized() {
     let emu = common::emulator().await;
-    let client = common::isolated_builder()
-        .base_url(emu.base_url())
-        .access_token("not-a-token-the-emulator-issued")
-        .build()
-        .expect("client");
+    let client = common::static_token_client(emu.base_url(), "not-a-token-the-emulator-issued");
     let err = classify_err(&client).await;
-    match &err {
-        Error::Unauthorized { body } => assert_eq!(
-            body.error,
-            Some(serde_json::json!("JWT validation failed: JWT is invalid"))
-        ),
-        other => panic!("expected Unauthorized, got {other:?}"),
-    }
+    common::assert_unauthorized(&err, "JWT validation failed: JWT is invalid");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert_eq!(err.tracking_id(), None);
     assert_eq!(err.kind(), "unauthorized");
@@ -112,9 +110,7 @@ async fn a_403_is_forbidden_with_its_body() {
         "no-scope-secret",
         Vec::<String>::new(),
     ));
-    let client = common::isolated_builder()
-        .base_url(emu.base_url())
-        .client_credentials("no-scope", "no-scope-secret")
+    let client = common::credentials_builder(&emu, "no-scope", "no-scope-secret")
         .build()
         .expect("client");
     let err = classify_err(&client).await;
@@ -124,13 +120,8 @@ async fn a_403_is_forbidden_with_its_body() {
         }
         other => panic!("expected Forbidden, got {other:?}"),
     }
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert!(common::is_tracking_id(
-        err.tracking_id().expect("trackingId")
-    ));
     assert_eq!(err.detail_code(), Some("403 Forbidden"));
-    assert_eq!(err.kind(), "forbidden");
-    assert_display(&err, "403 Forbidden: 403 Forbidden: ");
+    assert_documented(&err, 403, "forbidden", "403 Forbidden: 403 Forbidden: ");
     assert!(err.to_string().contains("idn:account:update"));
     assert_eq!(emu.counters().classify_requests, 1, "403 is not retried");
 }
@@ -175,35 +166,30 @@ async fn a_429_with_retries_disabled_is_too_many_requests() {
 
 #[tokio::test]
 async fn a_500_is_internal_server_error_with_its_body() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
-    emu.inject(Fault::Status(500));
-    let err = classify_err(&client).await;
+    let (_emu, _client, err) = error_for(Fault::Status(500)).await;
     match &err {
         Error::InternalServerError { body } => {
             assert_eq!(body.detail_code.as_deref(), Some("500.0 Internal Fault"));
         }
         other => panic!("expected InternalServerError, got {other:?}"),
     }
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
-    assert!(common::is_tracking_id(
-        err.tracking_id().expect("trackingId")
-    ));
-    assert_eq!(err.kind(), "internal_server_error");
-    assert_display(&err, "500 Internal Server Error: 500.0 Internal Fault: ");
+    assert_documented(
+        &err,
+        500,
+        "internal_server_error",
+        "500 Internal Server Error: 500.0 Internal Fault: ",
+    );
 }
 
 #[tokio::test]
 async fn unknown_locale_origin_and_null_causes_still_decode() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
     let body = r#"{"detailCode":"403 Forbidden","trackingId":"0123456789abcdef0123456789abcdef","messages":[{"locale":"de-DE","localeOrigin":"HEADER","text":"Verboten."},{"locale":null,"localeOrigin":null,"text":"Second."}],"causes":null,"somethingNew":{"x":1}}"#;
-    emu.inject(Fault::Raw {
+    let (emu, client, err) = error_for(Fault::Raw {
         status: 403,
         content_type: "application/json".into(),
         body: body.into(),
-    });
-    let err = classify_err(&client).await;
+    })
+    .await;
     match &err {
         Error::Forbidden { body } => {
             let messages = body.messages.as_ref().expect("messages");
@@ -254,10 +240,7 @@ async fn unknown_locale_origin_and_null_causes_still_decode() {
 
 #[tokio::test]
 async fn an_html_502_is_unexpected_status_with_the_body_kept() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
-    emu.inject(Fault::Html(502));
-    let err = classify_err(&client).await;
+    let (_emu, _client, err) = error_for(Fault::Html(502)).await;
     match &err {
         Error::UnexpectedStatus {
             status,
@@ -283,10 +266,7 @@ async fn an_html_502_is_unexpected_status_with_the_body_kept() {
 
 #[tokio::test]
 async fn html_on_a_documented_status_is_invalid_body() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
-    emu.inject(Fault::Html(403));
-    let err = classify_err(&client).await;
+    let (_emu, _client, err) = error_for(Fault::Html(403)).await;
     match &err {
         Error::InvalidBody { status, body, .. } => {
             assert_eq!(status.as_u16(), 403);
@@ -353,20 +333,13 @@ async fn a_slow_answer_is_a_timeout() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_transport_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
     let client = common::isolated_builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(common::refused_base_url())
         .access_token("static-token")
         .retry(RetryConfig::disabled())
         .build()
         .expect("client");
-    let err = client
-        .send_classify_machine_account("abc")
-        .await
-        .expect_err("nothing listens");
+    let err = common::classify_err(&client, "abc", "nothing listens").await;
     match &err {
         Error::Transport { source } => assert!(source.is_connect(), "{source:?}"),
         other => panic!("expected Transport, got {other:?}"),
@@ -378,10 +351,7 @@ async fn a_refused_connection_is_a_transport_error() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_a_transport_error() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
-    emu.inject(Fault::DropConnection);
-    let err = classify_err(&client).await;
+    let (emu, _client, err) = error_for(Fault::DropConnection).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(err.status(), None);
     assert_eq!(emu.counters().dropped_connections, 1);
@@ -390,10 +360,7 @@ async fn a_dropped_connection_is_a_transport_error() {
 
 #[tokio::test]
 async fn an_undocumented_status_with_an_error_dto_keeps_detail_and_retry_after() {
-    let emu = common::emulator().await;
-    let client = one_shot(&emu);
-    emu.inject(Fault::Status(404));
-    let err = classify_err(&client).await;
+    let (emu, client, err) = error_for(Fault::Status(404)).await;
     match &err {
         Error::UnexpectedStatus { status, detail, .. } => {
             assert_eq!(status.as_u16(), 404);

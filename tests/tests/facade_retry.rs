@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use sailpoint_v2025::{Error, RetryConfig};
+use sailpoint_v2025::Error;
 use sailpoint_v2025_testkit::{Emulator, Fault, RateLimit as ServerRateLimit, demo};
 
 /// Generous upper bound for "returned without waiting long" on a loaded machine.
@@ -125,10 +125,7 @@ async fn a_retry_after_over_the_maximum_is_returned_at_once() {
     emu.inject(rate_limited("30"));
 
     let start = Instant::now();
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("30 s is too long");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "30 s is too long").await;
     assert!(start.elapsed() < GENEROUS, "did not wait 30 s");
     match &err {
         Error::TooManyRequests { body, retry_after } => {
@@ -154,10 +151,7 @@ async fn retries_exhausted_on_503_return_the_last_typed_body() {
         .expect("client");
     emu.fail_next(10, Fault::Status(503));
 
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("always 503");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "always 503").await;
     match &err {
         Error::UnexpectedStatus {
             status,
@@ -200,10 +194,7 @@ async fn client_errors_are_not_retried() {
     ] {
         emu.reset_counters();
         emu.inject(Fault::Status(status));
-        let err = client
-            .send_classify_machine_account(demo::MACHINE_ID)
-            .await
-            .expect_err("client error");
+        let err = common::classify_err(&client, demo::MACHINE_ID, "client error").await;
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
         assert_eq!(err.kind(), kind, "{status}");
         assert_eq!(
@@ -215,10 +206,7 @@ async fn client_errors_are_not_retried() {
 
     // A real 404 from the emulator: an unknown account.
     emu.reset_counters();
-    let err = client
-        .send_classify_machine_account("no-such-account")
-        .await
-        .expect_err("404");
+    let err = common::classify_err(&client, "no-such-account", "404").await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.detail_code(), Some("404 Not found"));
     assert_eq!(emu.counters().classify_requests, 1);
@@ -262,10 +250,7 @@ async fn a_501_is_not_retried() {
     let emu = common::emulator().await;
     let client = common::client(&emu);
     emu.fail_next(3, Fault::Status(501));
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("501");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "501").await;
     assert!(
         matches!(&err, Error::UnexpectedStatus { status, .. } if status.as_u16() == 501),
         "{err:?}"
@@ -276,10 +261,7 @@ async fn a_501_is_not_retried() {
 #[tokio::test]
 async fn disabled_retries_make_one_request() {
     let emu = common::emulator().await;
-    let client = common::builder(&emu)
-        .retry(RetryConfig::disabled())
-        .build()
-        .expect("client");
+    let client = common::one_shot(&emu);
 
     for fault in [
         Fault::Status(503),
@@ -290,10 +272,7 @@ async fn disabled_retries_make_one_request() {
     ] {
         emu.reset_counters();
         emu.fail_next(5, fault.clone());
-        let err = client
-            .send_classify_machine_account(demo::MACHINE_ID)
-            .await
-            .expect_err("no retry");
+        let err = common::classify_err(&client, demo::MACHINE_ID, "no retry").await;
         assert_eq!(emu.counters().classify_requests, 1, "{fault:?}: {err:?}");
         emu.clear_faults();
     }

@@ -42,9 +42,7 @@ async fn emulator() -> Emulator {
 }
 
 fn secret_builder(emu: &Emulator) -> ClientBuilder {
-    common::isolated_builder()
-        .base_url(emu.base_url())
-        .client_credentials(CLIENT_ID, SECRET)
+    common::credentials_builder(emu, CLIENT_ID, SECRET)
 }
 
 /// A token response carrying `token`, as the token endpoint's next answer.
@@ -200,10 +198,7 @@ async fn auth_errors_do_not_show_the_secret() {
         .retry(RetryConfig::disabled())
         .build()
         .expect("client");
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("wrong secret");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "wrong secret").await;
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     assert_clean(&all_forms(&err), &[SECRET]);
 
@@ -219,37 +214,18 @@ async fn auth_errors_do_not_show_the_secret() {
             r#"{{"error":"invalid_request","error_description":"cannot parse client_secret={SECRET}"}}"#
         ),
     });
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("echoing endpoint");
-    match &err {
-        Error::Auth {
-            status, message, ..
-        } => {
-            assert_eq!(status.map(|s| s.as_u16()), Some(400));
-            assert!(message.contains("[REDACTED]"), "{message}");
-            assert!(message.contains("invalid_request"), "{message}");
-        }
-        other => panic!("expected Auth, got {other:?}"),
-    }
+    let err = common::classify_err(&client, demo::MACHINE_ID, "echoing endpoint").await;
+    common::assert_auth_error(&err, 400, &["[REDACTED]", "invalid_request"]);
     assert_clean(&all_forms(&err), &[SECRET]);
 
     // An unreachable token endpoint (transport error with a source).
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
     let client = common::isolated_builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(common::refused_base_url())
         .client_credentials(CLIENT_ID, SECRET)
         .retry(RetryConfig::disabled())
         .build()
         .expect("client");
-    let err = client
-        .send_classify_machine_account("abc")
-        .await
-        .expect_err("refused");
+    let err = common::classify_err(&client, "abc", "refused").await;
     assert_clean(&all_forms(&err), &[SECRET]);
 }
 
@@ -271,10 +247,7 @@ async fn errors_of_calls_do_not_show_the_token() {
         Fault::DropConnection,
     ] {
         emu.inject(fault.clone());
-        let err = client
-            .send_classify_machine_account(demo::MACHINE_ID)
-            .await
-            .expect_err("faulted");
+        let err = common::classify_err(&client, demo::MACHINE_ID, "faulted").await;
         assert_clean(&all_forms(&err), &[&token]);
     }
     assert_clean(&format!("{client:?}"), &[&token]);
@@ -375,10 +348,7 @@ async fn exercise_everything(emu: &Emulator) -> Vec<String> {
         .await
         .expect("token fetched after a 503");
     emu.fail_next(5, Fault::Status(503));
-    let err = client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect_err("exhausted");
+    let err = common::classify_err(&client, demo::MACHINE_ID, "exhausted").await;
     tracing::error!(error = %err, debug = ?err, "call failed");
 
     // A wrong secret.

@@ -4,7 +4,7 @@
 mod common;
 
 use percent_encoding::percent_decode_str;
-use sailpoint_v2025::{ClassificationMode, Error, RetryConfig};
+use sailpoint_v2025::{ClassificationMode, Error};
 use sailpoint_v2025_testkit::{Account, demo};
 
 fn expected_user_agent() -> String {
@@ -199,10 +199,7 @@ async fn user_agent_suffix_with_a_newline_is_a_config_error() {
 #[tokio::test]
 async fn hostile_ids_travel_as_one_encoded_segment() {
     let emu = common::emulator().await;
-    let client = common::builder(&emu)
-        .retry(RetryConfig::disabled())
-        .build()
-        .expect("client");
+    let client = common::one_shot(&emu);
 
     let long_id: String = "ab/c?d#e%f ".repeat(1000);
     assert!(long_id.len() >= 10_000);

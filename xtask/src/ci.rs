@@ -68,6 +68,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
         steps.run("cargo clippy", || {
             run_command(cargo(&root).args([
                 "clippy",
+                "--locked",
                 "--workspace",
                 "--all-targets",
                 "--",
@@ -85,7 +86,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
         steps.run("cargo doc", || {
             run_command(
                 cargo(&root)
-                    .args(["doc", "--workspace", "--no-deps"])
+                    .args(["doc", "--locked", "--workspace", "--no-deps"])
                     .env("RUSTDOCFLAGS", "-D warnings"),
             )
         })?;
@@ -115,7 +116,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
     steps.run("tests", || run_tests(&root, prism_url.as_deref()))?;
     steps.run("doctests", || {
         run_command(with_prism_url(
-            cargo(&root).args(["test", "--workspace", "--doc"]),
+            cargo(&root).args(["test", "--locked", "--workspace", "--doc"]),
             prism_url.as_deref(),
         ))
     })?;
@@ -610,10 +611,16 @@ fn run_tests(root: &Path, prism_url: Option<&str>) -> Result<()> {
         .is_ok_and(|s| s.success());
     let mut command = cargo(root);
     if nextest {
-        command.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
+        command.args([
+            "nextest",
+            "run",
+            "--locked",
+            "--workspace",
+            "--no-fail-fast",
+        ]);
     } else {
         println!("cargo-nextest is not installed; using cargo test");
-        command.args(["test", "--workspace", "--no-fail-fast"]);
+        command.args(["test", "--locked", "--workspace", "--no-fail-fast"]);
     }
     run_command(with_prism_url(&mut command, prism_url))
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sailpoint_v2025::{Client, ClientBuilder, RateLimit, RetryConfig};
+use sailpoint_v2025::{Client, ClientBuilder, Error, RateLimit, RetryConfig};
 use sailpoint_v2025_testkit::{Emulator, demo};
 
 /// An emulator without its server-side rate limit (tests that need one configure it).
@@ -36,16 +36,83 @@ pub fn isolated_builder() -> ClientBuilder {
         .retry(fast_retry(3))
 }
 
-/// An isolated builder for `emu` with the demo client's credentials.
-pub fn builder(emu: &Emulator) -> ClientBuilder {
+/// An isolated builder for `emu` with these client credentials.
+pub fn credentials_builder(emu: &Emulator, client_id: &str, secret: &str) -> ClientBuilder {
     isolated_builder()
         .base_url(emu.base_url())
-        .client_credentials(demo::CLIENT_ID, demo::CLIENT_SECRET)
+        .client_credentials(client_id, secret)
+}
+
+/// An isolated builder for `emu` with the demo client's credentials.
+pub fn builder(emu: &Emulator) -> ClientBuilder {
+    credentials_builder(emu, demo::CLIENT_ID, demo::CLIENT_SECRET)
 }
 
 /// A ready client for `emu` (demo credentials, fast retries, no client-side rate limit).
 pub fn client(emu: &Emulator) -> Client {
     builder(emu).build().expect("client builds")
+}
+
+/// A client for `emu` (demo credentials) that makes exactly one attempt per call.
+pub fn one_shot(emu: &Emulator) -> Client {
+    builder(emu)
+        .retry(RetryConfig::disabled())
+        .build()
+        .expect("client")
+}
+
+/// A client for `base_url` that sends the static `token` (fast retries).
+pub fn static_token_client(base_url: impl Into<String>, token: impl Into<String>) -> Client {
+    isolated_builder()
+        .base_url(base_url)
+        .access_token(token)
+        .build()
+        .expect("client")
+}
+
+/// A base URL on a loopback port where nothing listens (connections are refused).
+pub fn refused_base_url() -> String {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Classifies `id`, which must fail; `why` says why (the panic message otherwise).
+pub async fn classify_err(client: &Client, id: &str, why: &str) -> Error {
+    client
+        .send_classify_machine_account(id)
+        .await
+        .expect_err(why)
+}
+
+/// `err` is an [`Error::Auth`] with this token endpoint `status` and a message containing
+/// each of `needles`.
+pub fn assert_auth_error(err: &Error, status: u16, needles: &[&str]) {
+    match err {
+        Error::Auth {
+            status: got,
+            message,
+            ..
+        } => {
+            assert_eq!(got.map(|s| s.as_u16()), Some(status));
+            for needle in needles {
+                assert!(message.contains(needle), "{needle:?} not in {message}");
+            }
+        }
+        other => panic!("expected Auth, got {other:?}"),
+    }
+}
+
+/// `err` is an [`Error::Unauthorized`] whose body's `error` is `message`.
+pub fn assert_unauthorized(err: &Error, message: &str) {
+    match err {
+        Error::Unauthorized { body } => {
+            assert_eq!(body.error, Some(serde_json::json!(message)));
+        }
+        other => panic!("expected Unauthorized, got {other:?}"),
+    }
 }
 
 fn unique_path(label: &str) -> PathBuf {
