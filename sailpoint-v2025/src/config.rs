@@ -249,7 +249,18 @@ impl ClientBuilder {
             .config_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
-        let file = ConfigFile::read(&file_path)?;
+        // The file is only read when the builder and the environment leave a gap, so a broken
+        // `./config.json` in the working directory cannot fail a fully configured client.
+        let base_url_given = self.base_url.is_some() || env(ENV_BASE_URL).is_some();
+        let credentials_given = self.credentials.is_some()
+            || [ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET]
+                .iter()
+                .any(|name| env(name).is_some());
+        let file = if base_url_given && credentials_given {
+            None
+        } else {
+            ConfigFile::read(&file_path)?
+        };
         let file_label = match &file {
             Some(_) => format!("{}", file_path.display()),
             None => format!("{} (not found)", file_path.display()),
@@ -495,6 +506,38 @@ mod tests {
         ] {
             assert_eq!(endpoints(url), expected, "{url}");
         }
+    }
+
+    #[test]
+    fn a_broken_config_file_does_not_matter_when_nothing_is_taken_from_it() {
+        let path =
+            std::env::temp_dir().join(format!("sailpoint-config-unit-{}.json", std::process::id()));
+        std::fs::write(&path, "{ not json").expect("temp file written");
+        let complete = ClientBuilder::default()
+            .base_url("https://acme.api.identitynow.com")
+            .access_token("token")
+            .environment(Vec::<(String, String)>::new())
+            .config_file(&path);
+        assert!(complete.resolve().is_ok());
+        let incomplete = ClientBuilder::default()
+            .access_token("token")
+            .environment(Vec::<(String, String)>::new())
+            .config_file(&path);
+        let err = incomplete
+            .resolve()
+            .err()
+            .expect("the file is needed and broken");
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    setting: "config file",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

@@ -398,23 +398,32 @@ async fn malformed_or_unreadable_config_files_are_config_errors() {
         r#"{"ClientId": ["a"]}"#,
     ] {
         let file = TempFile::new(contents);
+        // The credentials must come from the file, so it is read and its error reported.
         let (setting, problem, looked_at, _) = config_error(
             bare()
                 .base_url("https://acme.example.com")
-                .client_credentials("id", "secret")
                 .config_file(file.path())
                 .build(),
         );
         assert_eq!(setting, "config file", "{contents:?}");
         assert_eq!(looked_at, file.path().display().to_string());
         assert!(!problem.is_empty());
+        // Nothing is needed from it when the builder sets everything: it is not even read.
+        assert!(
+            bare()
+                .base_url("https://acme.example.com")
+                .client_credentials("id", "secret")
+                .config_file(file.path())
+                .build()
+                .is_ok(),
+            "{contents:?}"
+        );
     }
 
     // A directory cannot be read as a file.
     let (setting, problem, ..) = config_error(
         bare()
             .base_url("https://acme.example.com")
-            .client_credentials("id", "secret")
             .config_file(std::env::temp_dir())
             .build(),
     );
