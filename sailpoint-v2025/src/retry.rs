@@ -86,6 +86,8 @@ impl RetryConfig {
     /// The longest `Retry-After` the client waits out. A 429 asking for longer is returned to
     /// the caller at once as [`Error::TooManyRequests`](crate::Error::TooManyRequests) with its
     /// `retry_after`, because ISC requires the full wait and escalates repeated violations.
+    /// Any 429 with a `Retry-After` also pauses every other call of the client (and its clones)
+    /// for that long (at most an hour), so a bulk run does not keep hitting the limit.
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
