@@ -90,10 +90,7 @@ async fn an_expiring_token_is_refreshed_before_the_server_rejects_it() {
         .expect("emulator");
     let client = common::client(&emu);
 
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("first call");
+    common::warm_up(&client, "first call").await;
     assert_eq!(client.tokens_fetched(), 1);
 
     // Past the token's lifetime: the client must fetch a new one by itself.
@@ -119,10 +116,7 @@ async fn an_expiring_token_is_refreshed_before_the_server_rejects_it() {
 async fn a_401_for_an_expired_token_triggers_one_refresh_and_one_retry() {
     let emu = common::emulator().await;
     let client = common::one_shot(&emu);
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("first call");
+    common::warm_up(&client, "first call").await;
 
     // The server now considers the cached token expired; the client still thinks it is fresh.
     emu.expire_all_tokens();
@@ -184,10 +178,7 @@ async fn a_second_consecutive_401_surfaces_as_unauthorized() {
 async fn concurrent_401s_for_one_expired_token_cause_one_refresh() {
     let emu = common::emulator().await;
     let client = common::client(&emu);
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("warm up");
+    common::warm_up(&client, "warm up").await;
     emu.expire_all_tokens();
 
     let calls = (0..50).map(|_| {

@@ -313,10 +313,7 @@ async fn a_slow_answer_is_a_timeout() {
         .timeout(Duration::from_secs(1))
         .build()
         .expect("client");
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("warm up (fetches the token)");
+    common::warm_up(&client, "warm up (fetches the token)").await;
     emu.inject(Fault::Delay(Duration::from_secs(5)));
     let start = std::time::Instant::now();
     let err = classify_err(&client).await;

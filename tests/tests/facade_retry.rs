@@ -300,10 +300,7 @@ async fn a_timeout_is_retried() {
         .build()
         .expect("client");
     // Warm up the token first: the timeout covers token requests too.
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("warm up");
+    common::warm_up(&client, "warm up").await;
     emu.inject(Fault::Delay(Duration::from_secs(3)));
     client
         .send_classify_machine_account(demo::MACHINE_ID)
@@ -316,10 +313,7 @@ async fn a_timeout_is_retried() {
 async fn a_429_pauses_the_whole_client() {
     let emu = common::emulator().await;
     let client = common::client(&emu);
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("warm up");
+    common::warm_up(&client, "warm up").await;
     emu.reset_counters();
     emu.inject(rate_limited("1"));
 

@@ -302,10 +302,7 @@ async fn exercise_everything(emu: &Emulator) -> Vec<String> {
     let t1 = emu.issue_token(CLIENT_ID).expect("token");
     serve_token(emu, &t1);
     tokens.push(t1);
-    client
-        .send_classify_machine_account(demo::MACHINE_ID)
-        .await
-        .expect("first call");
+    common::warm_up(&client, "first call").await;
 
     // The server expires it: 401, refresh (second known token), retry.
     emu.expire_all_tokens();

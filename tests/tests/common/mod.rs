@@ -79,6 +79,14 @@ pub fn refused_base_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// A first call that must succeed (it also fetches and caches the token); `why` names it.
+pub async fn warm_up(client: &Client, why: &str) {
+    client
+        .send_classify_machine_account(sailpoint_v2025_testkit::demo::MACHINE_ID)
+        .await
+        .expect(why);
+}
+
 /// Classifies `id`, which must fail; `why` says why (the panic message otherwise).
 pub async fn classify_err(client: &Client, id: &str, why: &str) -> Error {
     client
