@@ -14,6 +14,8 @@ use tracing::Instrument;
 
 use crate::Error;
 use crate::error::Redacted;
+use crate::redact::Redactor;
+use crate::response::MAX_TOKEN_RESPONSE_BYTES;
 
 /// Lifetime assumed when the token endpoint does not say (`expires_in` missing).
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
@@ -256,19 +258,29 @@ impl Authenticator {
             .form(&form)
             .send()
             .await
-            .map_err(|source| Error::Auth {
-                status: None,
-                message: format!("token request to {} failed", self.token_url),
-                source: Some(source.without_url()),
+            .map_err(|source| {
+                let message = format!("token request to {} failed", self.token_url);
+                Error::auth(None, message, Some(source.without_url()))
             })?;
         let status = response.status();
-        let body = response.text().await.map_err(|source| Error::Auth {
-            status: Some(status),
-            message: "reading the token response failed".into(),
-            source: Some(source.without_url()),
-        })?;
-        // A misbehaving endpoint could echo the form back; never let the secret through.
-        let body = body.replace(client_secret.expose_secret(), "[REDACTED]");
+        // Read up to a cap, so a flooding endpoint cannot exhaust memory.
+        let body = crate::response::read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
+            .await
+            .map_err(|source| {
+                let message = "reading the token response failed";
+                Error::auth(Some(status), message, Some(source.without_url()))
+            })?
+            .ok_or_else(|| {
+                let message =
+                    format!("the token response exceeds {MAX_TOKEN_RESPONSE_BYTES} bytes");
+                Error::auth(Some(status), message, None)
+            })?;
+        let body = String::from_utf8_lossy(&body);
+        // A misbehaving endpoint could echo the form back (raw or encoded): never let the
+        // secret through.
+        let body = Redactor::new([client_secret.expose_secret()])
+            .redact(&body)
+            .into_owned();
         if !status.is_success() {
             tracing::warn!(status = status.as_u16(), "token request rejected");
             return Err(Error::Auth {
@@ -277,9 +289,15 @@ impl Authenticator {
                 source: None,
             });
         }
+        // Only the kind and position of the problem: serde_json's message can quote a value.
         let token: TokenResponse = serde_json::from_str(&body).map_err(|e| Error::Auth {
             status: Some(status),
-            message: format!("token response is not the expected JSON ({e})"),
+            message: format!(
+                "token response is not the expected JSON ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
             source: None,
         })?;
         let header = bearer_header(&token.access_token).ok_or_else(|| Error::Auth {

@@ -9,7 +9,7 @@ use tracing::Instrument;
 use crate::auth::{Authenticator, Bearer};
 use crate::config::{ClientBuilder, Endpoints};
 use crate::rate_limit::Limiter;
-use crate::response::{Outcome, read_outcome};
+use crate::response::ResponseReader;
 use crate::retry::is_retryable_status;
 use crate::{
     ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
@@ -43,6 +43,7 @@ pub(crate) struct Inner {
     auth: Authenticator,
     retry: RetryConfig,
     pub(crate) limiter: Limiter,
+    reader: ResponseReader,
 }
 
 impl fmt::Debug for Client {
@@ -80,6 +81,7 @@ impl Client {
             Some(http) => http,
             None => crate::transport::http_client(&builder)?,
         };
+        let reader = ResponseReader::new(&resolved.credentials, builder.max_response_bytes);
         let auth = Authenticator::new(
             resolved.credentials,
             resolved.endpoints.token.clone(),
@@ -92,6 +94,7 @@ impl Client {
                 auth,
                 retry: builder.retry,
                 limiter,
+                reader,
             }),
         })
     }
@@ -151,7 +154,10 @@ impl Client {
         sailpoint_v2025_client::Client::new_with_client(
             &self.inner.endpoints.api,
             self.inner.http.clone(),
-            Some(bearer.header.clone()),
+            sailpoint_v2025_client::CallContext {
+                authorization: Some(bearer.header.clone()),
+                max_response_bytes: self.inner.reader.max_response_bytes,
+            },
         )
     }
 
@@ -161,7 +167,7 @@ impl Client {
         id: &str,
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
-        validate_account_id(id)?;
+        crate::account_id::validate_account_id(id)?;
         let retry = &self.inner.retry;
         let mut attempt: u32 = 0;
         let mut refreshed_after_401 = false;
@@ -250,9 +256,9 @@ impl Client {
             .generated(&bearer)
             .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
             .await;
-        match read_outcome(result).await {
-            Outcome::Success(value) => Ok(value),
-            Outcome::Failure(error) => Err((Some(bearer), error)),
+        match self.inner.reader.read(result, Some(&bearer.header)).await {
+            Ok(value) => Ok(value),
+            Err(error) => Err((Some(bearer), error)),
         }
     }
 }
@@ -285,56 +291,5 @@ fn is_transient_auth(err: &Error) -> bool {
             ..
         } => true,
         _ => false,
-    }
-}
-
-/// Rejects ids that cannot be sent as one path segment before any request is made. Everything
-/// else is percent-encoded by the generated client (`/`, `?`, `#`, `%`, spaces, non-ASCII).
-fn validate_account_id(id: &str) -> Result<(), Error> {
-    let invalid = |problem: &str| Error::InvalidInput {
-        what: "account id",
-        problem: problem.to_string(),
-    };
-    if id.trim().is_empty() {
-        return Err(invalid("is empty or whitespace"));
-    }
-    // URL parsers treat `.` and `..` (also percent-encoded) as relative segments and `\` as `/`,
-    // so such an id would change the path instead of naming an account.
-    if id == "." || id == ".." {
-        return Err(invalid("`.` and `..` are not account ids"));
-    }
-    if id.contains('\\') {
-        return Err(invalid(
-            "contains `\\`, which URLs treat as a path separator",
-        ));
-    }
-    if id.chars().any(char::is_control) {
-        return Err(invalid("contains control characters"));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_ids_are_rejected_or_allowed_deliberately() {
-        for bad in ["", "   ", "\t", ".", "..", "a\\b", "a\nb"] {
-            assert!(
-                matches!(validate_account_id(bad), Err(Error::InvalidInput { .. })),
-                "{bad:?}"
-            );
-        }
-        for fine in [
-            "ef38f94347e94562b5bb8424a56397d8",
-            "a/b",
-            "a?b#c",
-            "%2e%2e",
-            "ü",
-            "...",
-        ] {
-            assert!(validate_account_id(fine).is_ok(), "{fine:?}");
-        }
     }
 }

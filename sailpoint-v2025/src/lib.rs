@@ -75,6 +75,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod account_id;
 mod auth;
 mod bulk;
 mod classify;
@@ -82,20 +83,24 @@ mod client;
 mod config;
 mod error;
 mod rate_limit;
+mod redact;
 mod response;
 mod retry;
+mod server_text;
 mod transport;
 
+pub use account_id::MAX_ACCOUNT_ID_BYTES;
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use classify::ClassifyRequest;
 pub use client::Client;
 pub use config::{
-    ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN,
-    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
-pub use error::Error;
+pub use error::{DecodeError, Error, ResponseDetails, TransportError};
 pub use rate_limit::RateLimit;
 pub use retry::RetryConfig;
+pub use server_text::MAX_BODY_SNIPPET_BYTES;
 
 /// SailPoint's models for this API, generated from the spec (re-exported from
 /// `sailpoint-v2025-client`).

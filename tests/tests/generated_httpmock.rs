@@ -25,7 +25,7 @@ fn typed_mocks_match_the_generated_operation_and_decode_its_answer() {
             .x_sail_point_experimental("true");
         then.ok(&SendClassifyMachineAccount200Response { is_machine: true });
     });
-    let client = sailpoint_v2025::generated::Client::new(&server.base_url(), None);
+    let client = sailpoint_v2025::generated::Client::new(&server.base_url(), Default::default());
     let answer = runtime()
         .block_on(client.send_classify_machine_account(
             "acct-1",
@@ -49,7 +49,7 @@ fn typed_error_mocks_reach_the_generated_client_as_raw_error_bodies() {
             "causes": null
         }));
     });
-    let client = sailpoint_v2025::generated::Client::new(&server.base_url(), None);
+    let client = sailpoint_v2025::generated::Client::new(&server.base_url(), Default::default());
     let err = runtime()
         .block_on(client.send_classify_machine_account("acct-2", None, "true"))
         .expect_err("the mock answers 403");
