@@ -403,6 +403,16 @@ impl Endpoints {
         let trimmed = base_url.trim();
         // Errors show the URL without any `user:password@` (refused below, but never echoed).
         let shown = redact_userinfo(trimmed);
+        // Any `@` means credentials (an unencoded `/` in a password even turns the password
+        // into the host, `https://p/w@host` being host `p` and path `/w@host`): refused
+        // before parsing, so no reading of it can reach the network or a message.
+        if trimmed.contains('@') {
+            return Err(Error::config(
+                "base URL",
+                format!("`{shown}` must not carry credentials (`user:password@`)"),
+                looked_at,
+            ));
+        }
         let url = reqwest::Url::parse(trimmed).map_err(|e| {
             Error::config(
                 "base URL",
@@ -488,13 +498,12 @@ fn tenant_url(name: &str) -> Result<String, Error> {
     Ok(format!("https://{name}.api.identitynow.com"))
 }
 
-/// `url` with the userinfo part of its authority (`user:password@`) replaced by `[REDACTED]@`.
+/// `url` with everything between `://` and the last `@` replaced by `[REDACTED]`: the userinfo
+/// (`user:password@`), even when an unencoded `/`, `?` or `#` in the password hides where the
+/// authority ends. Over-redacting a path with an `@` is harmless; echoing a password is not.
 fn redact_userinfo(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| start + i);
-    match url[start..end].rfind('@') {
+    match url[start..].rfind('@') {
         Some(at) => format!("{}[REDACTED]@{}", &url[..start], &url[start + at + 1..]),
         None => url.to_string(),
     }

@@ -81,6 +81,8 @@ mod bulk;
 mod classify;
 mod client;
 mod config;
+#[cfg(test)]
+mod decode_proptest;
 mod error;
 mod rate_limit;
 mod redact;

@@ -458,6 +458,27 @@ mod tests {
     }
 
     #[test]
+    fn a_request_that_cannot_be_built_is_invalid_input_not_transport() {
+        let build_error = reqwest::Client::new()
+            .get("http://[::1")
+            .build()
+            .expect_err("not a URL");
+        assert!(build_error.is_builder());
+        let err = transport(build_error);
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    what: "request",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.kind(), "invalid_input");
+    }
+
+    #[test]
     fn secrets_are_redacted_before_anything_is_kept() {
         let redactor = Redactor::new(["S3CRET+/="]);
         let bearer = HeaderValue::from_static("Bearer eyJ-token");
