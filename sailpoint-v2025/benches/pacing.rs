@@ -12,8 +12,8 @@
 
 mod support;
 
-use std::process::ExitCode;
 use std::collections::HashMap;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use futures::StreamExt;

@@ -322,6 +322,45 @@ mod tests {
     }
 
     #[test]
+    fn non_idempotent_operations_retry_only_what_never_reached_the_server() {
+        let unavailable = Error::UnexpectedStatus {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: String::new(),
+            detail: None,
+            retry_after: None,
+        };
+        let limited = Error::TooManyRequests {
+            body: None,
+            retry_after: Some(Duration::from_secs(1)),
+        };
+        let no_token = Error::Auth {
+            status: None,
+            message: "token endpoint unreachable".into(),
+            source: None,
+        };
+        let rejected = Error::Auth {
+            status: Some(StatusCode::UNAUTHORIZED),
+            message: "bad credentials".into(),
+            source: None,
+        };
+        let invalid = Error::InvalidInput {
+            what: "request",
+            problem: "cannot be built".into(),
+        };
+        for (error, idempotent, non_idempotent) in [
+            (&unavailable, true, false),
+            (&limited, true, true),
+            (&no_token, true, true),
+            (&rejected, false, false),
+            (&invalid, false, false),
+        ] {
+            assert_eq!(should_retry(error, true), idempotent, "{error:?}");
+            assert_eq!(should_retry(error, false), non_idempotent, "{error:?}");
+            assert_eq!(error.is_retryable(), idempotent, "{error:?}");
+        }
+    }
+
+    #[test]
     fn zero_attempts_means_one() {
         assert_eq!(RetryConfig::default().max_attempts(0).get_max_attempts(), 1);
     }
