@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::Instrument;
 
@@ -49,6 +50,9 @@ pub(crate) struct Inner {
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
+    /// The whole-request timeout of the SDK-built HTTP client (`None` with a user's client,
+    /// whose timeouts the SDK does not know).
+    pub(crate) attempt_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
@@ -82,9 +86,12 @@ impl Client {
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
         let resolved = builder.resolve()?;
         let limiter = Limiter::new(&builder.rate_limit)?;
-        let http = match builder.http_client.clone() {
-            Some(http) => http,
-            None => crate::transport::http_client(&builder)?,
+        let (http, attempt_timeout) = match builder.http_client.clone() {
+            Some(http) => (http, None),
+            None => (
+                crate::transport::http_client(&builder)?,
+                Some(builder.timeout),
+            ),
         };
         let auth = Authenticator::new(
             resolved.credentials,
@@ -98,6 +105,7 @@ impl Client {
                 auth,
                 retry: builder.retry,
                 limiter,
+                attempt_timeout,
             }),
         })
     }
