@@ -36,7 +36,9 @@ use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles4
 /// | `unexpected_status` | [`UnexpectedStatus`](Error::UnexpectedStatus) | any other |
 /// | `invalid_body` | [`InvalidBody`](Error::InvalidBody) | any |
 /// | `body_too_large` | [`BodyTooLarge`](Error::BodyTooLarge) | any |
+/// | `redirect` | [`Redirect`](Error::Redirect) | 3xx |
 /// | `timeout` | [`Timeout`](Error::Timeout) | none |
+/// | `deadline_exceeded` | [`DeadlineExceeded`](Error::DeadlineExceeded) | none |
 /// | `transport` | [`Transport`](Error::Transport) | none |
 /// | `config` | [`Config`](Error::Config) | none |
 /// | `auth` | [`Auth`](Error::Auth) | the token endpoint's, if any |
@@ -87,15 +89,17 @@ pub enum Error {
     },
     /// 429 Too Many Requests (whatever the body) after the configured retries, or with a
     /// `Retry-After` longer than
-    /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after).
+    /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after). It is also
+    /// returned without sending a request when the client is paused by an earlier 429 for
+    /// longer than `max_retry_after`; `retry_after` is then the rest of that pause.
     #[non_exhaustive]
     TooManyRequests {
         /// The decoded error body (`{"message": " Rate Limit Exceeded "}`), when it is one.
         body: Option<ListAccessProfiles429Response>,
         /// The server's `Retry-After`, if it sent a valid one.
         retry_after: Option<Duration>,
-        /// Status, ids and a snippet of the raw body.
-        response: Box<ResponseDetails>,
+        /// Status, ids and a snippet of the raw body; `None` when no request was sent.
+        response: Option<Box<ResponseDetails>>,
     },
     /// 500 Internal Server Error (SailPoint's `ErrorResponseDto`).
     #[non_exhaustive]
@@ -138,6 +142,26 @@ pub enum Error {
         status: StatusCode,
         /// The configured limit, in bytes.
         limit: usize,
+    },
+    /// A redirect (3xx) response. The SDK never follows redirects: ISC does not send them, and
+    /// following one could send credentials to another origin or over plain HTTP.
+    #[non_exhaustive]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308, ...).
+        status: StatusCode,
+        /// The `Location` header, if the response had a readable one (shown escaped).
+        location: Option<String>,
+    },
+    /// The call did not finish within the total deadline of
+    /// [`RetryConfig::deadline`](crate::RetryConfig::deadline) (attempts, retries, `Retry-After`
+    /// pauses and rate-limit waits together).
+    #[non_exhaustive]
+    DeadlineExceeded {
+        /// The deadline that was exceeded.
+        deadline: Duration,
+        /// The last attempt's error, if an attempt had failed before the deadline (also the
+        /// [`source()`](StdError::source)).
+        last_error: Option<Box<Error>>,
     },
     /// The request timed out (connect or whole-request timeout).
     #[non_exhaustive]
@@ -206,9 +230,10 @@ impl fmt::Display for Error {
                 response,
             } => {
                 f.write_str("429 Too Many Requests")?;
-                match body.as_ref().and_then(|b| b.message.as_ref()) {
-                    Some(message) => write!(f, ": {}", Shown(&json_text(message)))?,
-                    None => raw_snippet(f, response)?,
+                match (body.as_ref().and_then(|b| b.message.as_ref()), response) {
+                    (Some(message), _) => write!(f, ": {}", Shown(&json_text(message)))?,
+                    (None, Some(response)) => raw_snippet(f, response)?,
+                    (None, None) => {}
                 }
                 if let Some(wait) = retry_after {
                     write!(f, " (retry after {}s)", wait.as_secs_f64())?;
@@ -244,6 +269,17 @@ impl fmt::Display for Error {
                     ": response body exceeds the {limit}-byte limit (ClientBuilder::max_response_bytes)"
                 )
             }
+            Error::Redirect { status, location } => {
+                write_status(f, Some(*status))?;
+                f.write_str(": redirect not followed")?;
+                if let Some(location) = location {
+                    write!(f, " (Location: {})", Shown(location))?;
+                }
+                Ok(())
+            }
+            Error::DeadlineExceeded { deadline, .. } => {
+                write!(f, "deadline of {}s exceeded", deadline.as_secs_f64())
+            }
             Error::Timeout { .. } => f.write_str("request timed out"),
             Error::Transport { .. } => f.write_str("transport error"),
             Error::Config {
@@ -276,6 +312,10 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Error::InvalidBody { source, .. } => Some(source),
+            Error::DeadlineExceeded {
+                last_error: Some(last),
+                ..
+            } => Some(last.as_ref()),
             Error::Timeout { source } | Error::Transport { source } => Some(source),
             Error::Auth {
                 source: Some(source),
@@ -297,11 +337,13 @@ impl Error {
             Error::InternalServerError { .. } => Some(StatusCode::INTERNAL_SERVER_ERROR),
             Error::UnexpectedStatus { status, .. }
             | Error::InvalidBody { status, .. }
-            | Error::BodyTooLarge { status, .. } => Some(*status),
+            | Error::BodyTooLarge { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Config { .. }
+            | Error::DeadlineExceeded { .. }
             | Error::InvalidInput { .. } => None,
         }
     }
@@ -336,10 +378,10 @@ impl Error {
             Error::BadRequest { response, .. }
             | Error::Unauthorized { response, .. }
             | Error::Forbidden { response, .. }
-            | Error::TooManyRequests { response, .. }
             | Error::InternalServerError { response, .. }
             | Error::UnexpectedStatus { response, .. }
             | Error::InvalidBody { response, .. } => Some(response),
+            Error::TooManyRequests { response, .. } => response.as_deref(),
             _ => None,
         }
     }
@@ -351,6 +393,23 @@ impl Error {
             | Error::UnexpectedStatus { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// Whether another attempt of the same call may succeed: `429`, 5xx except `501`, timeouts,
+    /// connection failures and transient token-endpoint failures. The client has already retried
+    /// such errors as far as its [`RetryConfig`](crate::RetryConfig) allows; this tells a caller
+    /// whether trying again later is worthwhile. See the retry rules in
+    /// [`RetryConfig`](crate::RetryConfig).
+    ///
+    /// ```
+    /// # fn handle(err: sailpoint_v2025::Error) {
+    /// if err.is_retryable() {
+    ///     eprintln!("transient, try again later: {err}");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        crate::retry::is_retryable(self)
     }
 
     /// A short, stable name for the kind of error, handy for metrics and summaries. The
@@ -365,6 +424,8 @@ impl Error {
             Error::UnexpectedStatus { .. } => "unexpected_status",
             Error::InvalidBody { .. } => "invalid_body",
             Error::BodyTooLarge { .. } => "body_too_large",
+            Error::Redirect { .. } => "redirect",
+            Error::DeadlineExceeded { .. } => "deadline_exceeded",
             Error::Timeout { .. } => "timeout",
             Error::Transport { .. } => "transport",
             Error::Config { .. } => "config",
@@ -389,19 +450,6 @@ impl Error {
         Error::InvalidInput {
             what,
             problem: problem.into(),
-        }
-    }
-
-    /// An [`Error::Auth`] (for the authenticator).
-    pub(crate) fn auth(
-        status: Option<StatusCode>,
-        message: impl Into<String>,
-        source: Option<reqwest::Error>,
-    ) -> Self {
-        Error::Auth {
-            status,
-            message: message.into(),
-            source: source.map(TransportError::new),
         }
     }
 }
@@ -448,14 +496,18 @@ impl ResponseDetails {
 /// A failure below HTTP: connecting, TLS, sending the request or reading the response.
 ///
 /// Opaque, so that the SDK's HTTP stack can change without breaking your code; its
-/// [`source()`](StdError::source) chain has the details.
+/// [`source()`](StdError::source) chain has the details. Cheap to clone (one token request's
+/// failure is handed to every call that waited for it).
+#[derive(Clone)]
 pub struct TransportError {
-    inner: reqwest::Error,
+    inner: std::sync::Arc<reqwest::Error>,
 }
 
 impl TransportError {
     pub(crate) fn new(inner: reqwest::Error) -> Self {
-        Self { inner }
+        Self {
+            inner: std::sync::Arc::new(inner),
+        }
     }
 
     /// Whether connecting failed (refused, DNS, TLS handshake): the request was not sent.

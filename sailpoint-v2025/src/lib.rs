@@ -84,6 +84,7 @@ mod config;
 #[cfg(test)]
 mod decode_proptest;
 mod error;
+mod execute;
 mod rate_limit;
 mod redact;
 mod response;
@@ -101,7 +102,7 @@ pub use config::{
 };
 pub use error::{DecodeError, Error, ResponseDetails, TransportError};
 pub use rate_limit::RateLimit;
-pub use retry::RetryConfig;
+pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use server_text::MAX_BODY_SNIPPET_BYTES;
 
 /// SailPoint's models for this API, generated from the spec (re-exported from

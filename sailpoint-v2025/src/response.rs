@@ -76,6 +76,18 @@ impl ResponseReader {
                     Err(source) => self.body_error(status, source),
                 }
             }
+            Err(Gen::UnexpectedResponse(response)) if response.status().is_redirection() => {
+                // Never followed (the SDK's HTTP client has redirects off): a redirect is not an
+                // answer from ISC, and its body is not read.
+                Error::Redirect {
+                    status: response.status(),
+                    location: response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|l| l.to_str().ok())
+                        .map(|l| self.redactor_for(bearer).redact(l).into_owned()),
+                }
+            }
             Err(Gen::UnexpectedResponse(response)) => {
                 let status = response.status();
                 let retry_after = parse_retry_after(response.headers());
@@ -221,7 +233,7 @@ pub(crate) fn decode_error(
         429 => Error::TooManyRequests {
             body: decode_opt(json),
             retry_after,
-            response,
+            response: Some(response),
         },
         _ => Error::UnexpectedStatus {
             status,

@@ -520,7 +520,11 @@ async fn echoed_tokens_and_secrets_are_redacted_in_every_encoding() {
     everything.push_str(&all_forms(&err));
 
     // The API echoes the token it was sent (and the secret) in every form, in every kind of
-    // error body.
+    // error body. (A fresh client: the first one remembers its rejected credentials.)
+    let client = common::credentials_builder(&emu, CLIENT_ID, HARD_SECRET)
+        .retry(RetryConfig::disabled())
+        .build()
+        .expect("client");
     serve_token(&emu, HARD_TOKEN);
     // (The JSON-escaped forms are produced by putting the raw forms into JSON bodies; an
     // escaped form inside a JSON string would be escaped twice, which no server sends.)
@@ -562,6 +566,7 @@ async fn echoed_tokens_and_secrets_are_redacted_in_every_encoding() {
         });
         let err = common::classify_err(&client, demo::MACHINE_ID, "echoing API").await;
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        assert!(!matches!(err, Error::Auth { .. }), "{err:?}");
         let shown = all_forms(&err);
         assert!(shown.contains("[REDACTED]"), "{status}: {shown}");
         if let Some(response) = err.response() {
