@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::server_text::Shown;
+use crate::server_text::{Escaped, Shown};
 use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles429Response};
 
 /// Everything that can go wrong when calling SailPoint through this SDK.
@@ -289,8 +289,8 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "configuration error: {setting}: {} (looked at: {})",
-                Shown(problem),
-                Shown(looked_at)
+                Escaped(problem),
+                Escaped(looked_at)
             ),
             Error::Auth {
                 status, message, ..
@@ -299,10 +299,10 @@ impl fmt::Display for Error {
                 if let Some(status) = status {
                     write!(f, " ({status})")?;
                 }
-                write!(f, ": {}", Shown(message))
+                write!(f, ": {}", Escaped(message))
             }
             Error::InvalidInput { what, problem } => {
-                write!(f, "invalid {what}: {}", Shown(problem))
+                write!(f, "invalid {what}: {}", Escaped(problem))
             }
         }
     }

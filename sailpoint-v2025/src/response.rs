@@ -60,10 +60,23 @@ impl ResponseReader {
         result: GeneratedResult<T>,
         bearer: Option<&HeaderValue>,
     ) -> Result<T, Error> {
+        match result {
+            Ok(value) => Ok(value.into_inner()),
+            // Boxed: reading and decoding an error body is the rare path, and its state would
+            // otherwise grow every call's future.
+            Err(error) => Err(Box::pin(self.read_failure(error, bearer)).await),
+        }
+    }
+
+    /// The typed error of a failed generated call (reading its body, up to the cap).
+    async fn read_failure(
+        &self,
+        error: progenitor_client::Error<ByteStream>,
+        bearer: Option<&HeaderValue>,
+    ) -> Error {
         use progenitor_client::Error as Gen;
-        let error = match result {
-            Ok(value) => return Ok(value.into_inner()),
-            Err(Gen::ErrorResponse(value)) => {
+        match error {
+            Gen::ErrorResponse(value) => {
                 let status = value.status();
                 let retry_after = parse_retry_after(value.headers());
                 let body = value
@@ -76,7 +89,7 @@ impl ResponseReader {
                     Err(source) => self.body_error(status, source),
                 }
             }
-            Err(Gen::UnexpectedResponse(response)) if response.status().is_redirection() => {
+            Gen::UnexpectedResponse(response) if response.status().is_redirection() => {
                 // Never followed (the SDK's HTTP client has redirects off): a redirect is not an
                 // answer from ISC, and its body is not read.
                 Error::Redirect {
@@ -88,7 +101,7 @@ impl ResponseReader {
                         .map(|l| self.redactor_for(bearer).redact(l).into_owned()),
                 }
             }
-            Err(Gen::UnexpectedResponse(response)) => {
+            Gen::UnexpectedResponse(response) => {
                 let status = response.status();
                 let retry_after = parse_retry_after(response.headers());
                 match response.bytes().await {
@@ -97,7 +110,7 @@ impl ResponseReader {
                 }
             }
             // Progenitor does not keep the success status here; the documented one is 200.
-            Err(Gen::InvalidResponsePayload(body, source)) => {
+            Gen::InvalidResponsePayload(body, source) => {
                 let redactor = self.redactor_for(bearer);
                 let body = redactor.redact_bytes(&body);
                 Error::InvalidBody {
@@ -106,15 +119,12 @@ impl ResponseReader {
                     source: DecodeError::new(&source, &redactor),
                 }
             }
-            Err(Gen::ResponseBodyError(source)) => self.body_error(StatusCode::OK, source),
-            Err(Gen::CommunicationError(source)) | Err(Gen::InvalidUpgrade(source)) => {
-                transport(source)
-            }
-            Err(Gen::InvalidRequest(problem)) | Err(Gen::Custom(problem)) => {
+            Gen::ResponseBodyError(source) => self.body_error(StatusCode::OK, source),
+            Gen::CommunicationError(source) | Gen::InvalidUpgrade(source) => transport(source),
+            Gen::InvalidRequest(problem) | Gen::Custom(problem) => {
                 Error::invalid_input("request", problem)
             }
-        };
-        Err(error)
+        }
     }
 
     fn redactor_for(&self, bearer: Option<&HeaderValue>) -> Redactor {

@@ -30,19 +30,32 @@ pub(crate) struct Shown<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.trim();
-        for (i, c) in text.chars().enumerate() {
-            if i == MAX_INLINE_CHARS {
-                return f.write_str("…");
-            }
-            if needs_escape(c) {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                fmt::Write::write_char(f, c)?;
-            }
-        }
-        Ok(())
+        write_escaped(f, self.0.trim(), Some(MAX_INLINE_CHARS))
     }
+}
+
+/// Shows its text with control and bidirectional-override characters escaped, in full: for
+/// our own messages, which are bounded but may quote user input (a URL, a path).
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(f, self.0, None)
+    }
+}
+
+fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str, limit: Option<usize>) -> fmt::Result {
+    for (i, c) in text.chars().enumerate() {
+        if Some(i) == limit {
+            return f.write_str("…");
+        }
+        if needs_escape(c) {
+            write!(f, "{}", c.escape_default())?;
+        } else {
+            fmt::Write::write_char(f, c)?;
+        }
+    }
+    Ok(())
 }
 
 /// Control characters, and the format characters that reorder text on screen
