@@ -189,17 +189,21 @@ impl Client {
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
         crate::account_id::validate_account_id(id)?;
-        let call = self.execute(&SEND_CLASSIFY_MACHINE_ACCOUNT, |client| async move {
-            client
-                .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
-                .await
-        });
+        // Built in each branch rather than moved into `instrument`: a future moved into
+        // another would be stored twice in this one (rust-lang/rust#62958).
+        let call = || {
+            self.execute(&SEND_CLASSIFY_MACHINE_ACCOUNT, |client| async move {
+                client
+                    .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
+                    .await
+            })
+        };
         let span = tracing::debug_span!("sailpoint.classify", account_id = %id, mode = %mode);
         // Instrumenting costs even when nothing listens, so only when a subscriber does.
         if span.is_disabled() {
-            call.await
+            call().await
         } else {
-            call.instrument(span).await
+            call().instrument(span).await
         }
     }
 }

@@ -264,10 +264,6 @@ impl Client {
                 return Err(Failure::new(failure.to_error(), None, failure.retry_after));
             }
         };
-        let exchange = async {
-            let result = call(self.generated(&bearer)).await;
-            self.inner.reader.read(result, Some(&bearer.header)).await
-        };
         // The SDK's own HTTP client ends every exchange within its whole-request timeout; when
         // that comes before the deadline, no timer of ours is needed (the hot path).
         let bounded_by_timeout = match (deadline, self.inner.attempt_timeout) {
@@ -277,12 +273,23 @@ impl Client {
                 .is_some_and(|end| end < deadline),
             (Some(_), None) => false,
         };
-        let outcome = if bounded_by_timeout {
-            exchange.await
-        } else {
-            before_deadline(deadline, exchange)
-                .await
-                .ok_or_else(Failure::deadline_passed)?
+        // The exchange future is made in each branch, not moved from one into the other, so
+        // this future stores it once (rust-lang/rust#62958).
+        let outcome = match deadline {
+            Some(deadline) if !bounded_by_timeout => tokio::time::timeout_at(deadline, async {
+                self.inner
+                    .reader
+                    .read(call(self.generated(&bearer)).await, Some(&bearer.header))
+                    .await
+            })
+            .await
+            .map_err(|_| Failure::deadline_passed())?,
+            _ => {
+                self.inner
+                    .reader
+                    .read(call(self.generated(&bearer)).await, Some(&bearer.header))
+                    .await
+            }
         };
         outcome.map_err(|error| {
             let retry_after = error.retry_after();

@@ -54,8 +54,11 @@ use crate::Error;
 ///     .max_attempts(8)
 ///     .initial_backoff(Duration::from_millis(500))
 ///     .max_backoff(Duration::from_secs(30))
-///     .max_retry_after(Duration::from_secs(300));
+///     .max_retry_after(Duration::from_secs(300))
+///     .deadline(Duration::from_secs(900));
 /// assert_eq!(patient.get_max_attempts(), 8);
+/// assert_eq!(patient.get_deadline(), Duration::from_secs(900));
+/// assert_eq!(RetryConfig::default().get_deadline(), sailpoint_v2025::DEFAULT_DEADLINE);
 /// assert_eq!(RetryConfig::disabled().get_max_attempts(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -90,8 +90,8 @@ async fn a_call_in_a_bulk_loop_body_completes_while_another_item_fetches_the_tok
 async fn dropped_callers_never_abort_or_wedge_the_token_fetch() {
     let emu = common::emulator().await;
     let client = common::client(&emu);
-    emu.inject_token_fault(Fault::Delay(Duration::from_millis(500)));
-    for _ in 0..5 {
+    emu.inject_token_fault(Fault::Delay(Duration::from_secs(2)));
+    for _ in 0..3 {
         let dropped = tokio::time::timeout(
             Duration::from_millis(50),
             client.send_classify_machine_account(demo::MACHINE_ID),
@@ -263,6 +263,9 @@ async fn odd_expires_in_values_never_panic_nor_mean_a_token_per_call() {
 // 3. Every 429 and every 401, whatever the body.
 // -------------------------------------------------------------------------------------------
 
+/// The server answers 429 (`Retry-After: 1`) to every request in the second after the first;
+/// a second call started while the client is paused must not be sent before the pause ends,
+/// so the server sees exactly one 429 and two 200s, all 200s a second after the 429.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_429_whatever_its_body_pauses_the_client_and_is_retried_after_retry_after() {
     for (content_type, body) in [
@@ -271,13 +274,19 @@ async fn every_429_whatever_its_body_pauses_the_client_and_is_retried_after_retr
         ("application/json", ""),
         ("application/json", r#"{"message": 42"#),
     ] {
-        let server = api_server(move |_, n| match n {
-            0 => reply(
-                429,
-                &[("content-type", content_type), ("retry-after", "1")],
-                body,
-            ),
-            _ => classified(),
+        let first_at = Arc::new(std::sync::OnceLock::<Instant>::new());
+        let window = first_at.clone();
+        let server = api_server(move |request, _| {
+            let first = *window.get_or_init(|| request.at);
+            if request.at.duration_since(first) < Duration::from_secs(1) {
+                reply(
+                    429,
+                    &[("content-type", content_type), ("retry-after", "1")],
+                    body,
+                )
+            } else {
+                classified()
+            }
         })
         .await;
         let client = hostile_builder(&server).build().expect("client");
@@ -285,12 +294,13 @@ async fn every_429_whatever_its_body_pauses_the_client_and_is_retried_after_retr
             let client = client.clone();
             async move { classify(&client).await }
         });
-        // Wait until the 429 was answered, then start another call: the pause holds it too.
+        // Once the 429 was answered (and, 300 ms later, surely read by the client), another
+        // call: the pause holds it too.
         let deadline = Instant::now() + GENEROUS;
         while server.api_requests().is_empty() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         classify(&client)
             .await
             .expect("second call after the pause");
@@ -299,7 +309,7 @@ async fn every_429_whatever_its_body_pauses_the_client_and_is_retried_after_retr
             .expect("task")
             .expect("retried after Retry-After");
         let api = server.api_requests();
-        assert_eq!(api.len(), 3, "{body:?}");
+        assert_eq!(api.len(), 3, "{body:?}: one 429, then two 200s");
         for later in &api[1..] {
             let waited = later.at.duration_since(api[0].at);
             assert!(
