@@ -114,13 +114,7 @@ pub fn generate_from(
         adjustments: &applied,
     };
 
-    let mut generator = Generator::new(&settings()?);
-    let client_tokens = generator
-        .generate_tokens(&spec)
-        .map_err(|e| anyhow::anyhow!("progenitor could not generate the client: {e}"))?;
-    let mock_tokens = generator
-        .httpmock(&spec, CLIENT_CRATE_PATH)
-        .map_err(|e| anyhow::anyhow!("progenitor could not generate the httpmock crate: {e}"))?;
+    let (client_tokens, mock_tokens) = run_progenitor(&spec)?;
 
     Ok(vec![
         GeneratedFile {
@@ -144,6 +138,23 @@ pub fn generate_from(
             contents: prism_spec(spec_text, &sha256)?,
         },
     ])
+}
+
+/// The client and httpmock tokens from one generator (the httpmock code names the client's
+/// types). A progenitor or typify panic becomes an error naming the operation and schemas
+/// involved (see [`crate::generator_panics`]).
+fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, TokenStream)> {
+    let settings = settings()?;
+    crate::generator_panics::guarded("client crates", spec, |spec| {
+        let mut generator = Generator::new(&settings);
+        let client = generator
+            .generate_tokens(spec)
+            .map_err(|e| anyhow::anyhow!("progenitor could not generate the client: {e}"))?;
+        let mock = generator.httpmock(spec, CLIENT_CRATE_PATH).map_err(|e| {
+            anyhow::anyhow!("progenitor could not generate the httpmock crate: {e}")
+        })?;
+        Ok((client, mock))
+    })
 }
 
 /// The copy of the fragment that the Prism contract tests serve, relative to the root.
