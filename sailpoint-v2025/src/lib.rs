@@ -81,6 +81,7 @@ mod classify;
 mod client;
 mod config;
 mod error;
+mod execute;
 mod rate_limit;
 mod response;
 mod retry;
@@ -95,7 +96,7 @@ pub use config::{
 };
 pub use error::Error;
 pub use rate_limit::RateLimit;
-pub use retry::RetryConfig;
+pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 
 /// SailPoint's models for this API, generated from the spec (re-exported from
 /// `sailpoint-v2025-client`).
