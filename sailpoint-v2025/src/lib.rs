@@ -77,7 +77,9 @@
 
 mod auth;
 mod bulk;
+mod classification_config;
 mod classify;
+mod classify_source;
 mod client;
 mod config;
 mod error;
@@ -85,10 +87,17 @@ mod execute;
 mod rate_limit;
 mod response;
 mod retry;
+mod source_classification;
+mod source_request;
 mod transport;
 
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
+pub use classification_config::{
+    DeleteMachineClassificationConfigRequest, GetMachineClassificationConfigRequest,
+    SetMachineClassificationConfigRequest,
+};
 pub use classify::ClassifyRequest;
+pub use classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN,
@@ -97,6 +106,10 @@ pub use config::{
 pub use error::Error;
 pub use rate_limit::RateLimit;
 pub use retry::{DEFAULT_DEADLINE, RetryConfig};
+pub use source_classification::{
+    DeleteClassifyMachineAccountFromSourceRequest,
+    GetClassifyMachineAccountFromSourceStatusRequest, SendClassifyMachineAccountFromSourceRequest,
+};
 
 /// SailPoint's models for this API, generated from the spec (re-exported from
 /// `sailpoint-v2025-client`).
@@ -104,6 +117,26 @@ pub use sailpoint_v2025_client::types::{
     ClassificationMode, ErrorMessageDto, ErrorResponseDto, ListAccessProfiles401Response,
     ListAccessProfiles429Response, LocaleOrigin, SendClassifyMachineAccount200Response,
 };
+
+// The machine-account classification family's models (generated; one doc line each).
+/// A source's machine classification config: `enabled`, `classification_method`, `criteria`.
+pub use sailpoint_v2025_client::types::MachineClassificationConfig;
+/// How a source's accounts are classified: by the source (`Source`) or by criteria (`Criteria`).
+pub use sailpoint_v2025_client::types::MachineClassificationConfigClassificationMethod;
+/// The top level of a config's criteria tree (an attribute test, or `AND`/`OR` of children).
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaLevel1;
+/// The second level of a config's criteria tree.
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaLevel2;
+/// The third (innermost) level of a config's criteria tree.
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaLevel3;
+/// A criteria node's operation: `Equals`, `NotEquals`, `StartsWith`, `EndsWith`, `Contains`, `And`, `Or`.
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaOperation;
+/// The answer to starting a source classification: how many accounts were submitted.
+pub use sailpoint_v2025_client::types::SendClassifyMachineAccountFromSource200Response;
+/// A source classification job's status, timestamps and counts.
+pub use sailpoint_v2025_client::types::SourceClassificationStatus;
+/// A source classification job's counts: `expected`, `received` and `completed` accounts.
+pub use sailpoint_v2025_client::types::SourceClassificationStatusCounts;
 
 /// The generated client crate, for operations or details the facade does not cover.
 pub use sailpoint_v2025_client as generated;
