@@ -121,7 +121,6 @@ fn path_parameter_names(spec: &mut OpenAPI) -> Vec<String> {
     let mut changes = Vec::new();
     for (op_name, op) in operations_mut(spec) {
         let path = op_name.split_once(' ').map_or("", |(_, path)| path);
-        let template = template_names(path);
         let mut params: Vec<&mut openapiv3::ParameterData> = op
             .parameters
             .iter_mut()
@@ -130,29 +129,45 @@ fn path_parameter_names(spec: &mut OpenAPI) -> Vec<String> {
                 _ => None,
             })
             .collect();
-        let unmatched_template: Vec<&str> = template
-            .iter()
-            .copied()
-            .filter(|name| !params.iter().any(|p| p.name == *name))
-            .collect();
-        let mut unmatched_params: Vec<&mut &mut openapiv3::ParameterData> = params
-            .iter_mut()
-            .filter(|p| !template.contains(&p.name.as_str()))
-            .collect();
-        // Only an unambiguous disagreement is repaired: as many stray parameters as unnamed
-        // template variables, paired in order. Anything else is left to fail loudly.
-        if unmatched_params.is_empty() || unmatched_params.len() != unmatched_template.len() {
-            continue;
-        }
-        for (param, name) in unmatched_params.iter_mut().zip(unmatched_template) {
-            changes.push(format!(
-                "{op_name}: path parameter `{}` renamed `{name}` as in the template",
-                param.name
-            ));
-            param.name = name.to_owned();
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        for (index, name) in repaired_path_names(path, &names) {
+            if let Some(param) = params.get_mut(index) {
+                changes.push(format!(
+                    "{op_name}: path parameter `{}` renamed `{name}` as in the template",
+                    param.name
+                ));
+                param.name = name;
+            }
         }
     }
     changes
+}
+
+/// The `path-parameter-names` rule on its own: for the path parameters `names` of an operation
+/// on `path`, which to rename (index) to which template variable. Only an unambiguous
+/// disagreement is repaired: as many stray parameters as unmatched variables, paired in order.
+/// Anything else is left to fail loudly. The Prism contract copy of the fragment applies the
+/// same rule (`generate.rs`), since Prism too binds path parameters by template name.
+pub fn repaired_path_names(path: &str, names: &[&str]) -> Vec<(usize, String)> {
+    let template = template_names(path);
+    let unmatched_template: Vec<&str> = template
+        .iter()
+        .copied()
+        .filter(|variable| !names.contains(variable))
+        .collect();
+    let stray: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !template.contains(name))
+        .map(|(index, _)| index)
+        .collect();
+    if stray.is_empty() || stray.len() != unmatched_template.len() {
+        return Vec::new();
+    }
+    stray
+        .into_iter()
+        .zip(unmatched_template.into_iter().map(str::to_owned))
+        .collect()
 }
 
 fn operations(spec: &OpenAPI) -> impl Iterator<Item = &Operation> {
