@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cargo run --example classify -- [ACCOUNT_ID ...] [--file ids.txt|-] [--mode forceMachine] [--json]
+//! cargo run --example classify -- --source SOURCE_ID        # server-side, the whole source
+//! cargo run --example classify -- --show-config SOURCE_ID   # its machine classification config
 //! ```
 //!
 //! With SailPoint configuration present (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
@@ -30,6 +32,9 @@ use sailpoint_v2025::{
 use sailpoint_v2025_testkit::{Emulator, demo};
 use tokio::io::AsyncBufReadExt;
 
+#[path = "classify_parts/source_job.rs"]
+mod source_job;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "classify",
@@ -53,6 +58,13 @@ struct Args {
     /// Use the bundled emulator even when a tenant is configured.
     #[arg(long)]
     emulator: bool,
+    /// Classify every account of this source on the server instead (progress from the job's
+    /// status counts; the final counts are printed).
+    #[arg(long, value_name = "SOURCE_ID")]
+    source: Option<String>,
+    /// Print this source's machine classification config and exit.
+    #[arg(long, value_name = "SOURCE_ID")]
+    show_config: Option<String>,
     /// Seconds between plain progress lines when stderr is not a terminal.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     progress_every: f64,
@@ -125,6 +137,19 @@ async fn run(args: Args) -> Result<Summary, String> {
         (client, ids)
     };
 
+    if let Some(source_id) = &args.show_config {
+        source_job::show_config(&client, source_id).await?;
+        return Ok(Summary::default());
+    }
+    if let Some(source_id) = &args.source {
+        source_job::classify_source(&client, source_id).await?;
+        return Ok(Summary::default());
+    }
+    // The emulator demo also shows server-side classification of a whole source (after the
+    // per-account calls below).
+    let demo_source = (args.ids.is_empty() && args.file.is_none() && !default_ids.is_empty())
+        .then_some(demo::AD_SOURCE_ID);
+
     let (results, total): (BulkClassify, Option<u64>) = match &args.file {
         Some(path) if path.as_os_str() == "-" => {
             let lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
@@ -161,7 +186,15 @@ async fn run(args: Args) -> Result<Summary, String> {
         .ordered(true);
     let every = Duration::try_from_secs_f64(args.progress_every)
         .map_err(|_| "--progress-every must be a non-negative number of seconds".to_string())?;
-    Ok(report(results, total, args.json, every).await)
+    let summary = report(results, total, args.json, every).await;
+    if let Some(source_id) = demo_source {
+        eprintln!(
+            "And server-side: classifying every account of the demo source Active Directory \
+             ({source_id}) with one request and status polls"
+        );
+        source_job::classify_source(&client, source_id).await?;
+    }
+    Ok(summary)
 }
 
 /// Non-blank lines of a reader, as a stream of ids (read lazily).
