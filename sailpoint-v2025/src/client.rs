@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::Instrument;
 
@@ -49,6 +50,9 @@ pub(crate) struct Inner {
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
+    /// The whole-request timeout of the SDK-built HTTP client (`None` with a user's client,
+    /// whose timeouts the SDK does not know).
+    pub(crate) attempt_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
@@ -82,9 +86,12 @@ impl Client {
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
         let resolved = builder.resolve()?;
         let limiter = Limiter::new(&builder.rate_limit)?;
-        let http = match builder.http_client.clone() {
-            Some(http) => http,
-            None => crate::transport::http_client(&builder)?,
+        let (http, attempt_timeout) = match builder.http_client.clone() {
+            Some(http) => (http, None),
+            None => (
+                crate::transport::http_client(&builder)?,
+                Some(builder.timeout),
+            ),
         };
         let auth = Authenticator::new(
             resolved.credentials,
@@ -98,6 +105,7 @@ impl Client {
                 auth,
                 retry: builder.retry,
                 limiter,
+                attempt_timeout,
             }),
         })
     }
@@ -173,17 +181,21 @@ impl Client {
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
         validate_account_id(id)?;
-        let call = self.execute(&SEND_CLASSIFY_MACHINE_ACCOUNT, |client| async move {
-            client
-                .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
-                .await
-        });
+        // Built in each branch rather than moved into `instrument`: a future moved into
+        // another would be stored twice in this one (rust-lang/rust#62958).
+        let call = || {
+            self.execute(&SEND_CLASSIFY_MACHINE_ACCOUNT, |client| async move {
+                client
+                    .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
+                    .await
+            })
+        };
         let span = tracing::debug_span!("sailpoint.classify", account_id = %id, mode = %mode);
         // Instrumenting costs even when nothing listens, so only when a subscriber does.
         if span.is_disabled() {
-            call.await
+            call().await
         } else {
-            call.instrument(span).await
+            call().instrument(span).await
         }
     }
 }

@@ -7,6 +7,7 @@
 //! to try again lives in [`crate::retry`].
 
 use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -37,6 +38,8 @@ struct Failure {
     /// The attempt was refused without a request because the client is paused for longer
     /// than the caller may wait: return it as it is.
     fail_fast: bool,
+    /// The call's deadline passed during the attempt (`error` is a placeholder then).
+    deadline_passed: bool,
 }
 
 impl Failure {
@@ -46,7 +49,37 @@ impl Failure {
             bearer,
             retry_after,
             fail_fast: false,
+            deadline_passed: false,
         }
+    }
+
+    fn deadline_passed() -> Self {
+        Self {
+            deadline_passed: true,
+            ..Self::new(
+                Error::DeadlineExceeded {
+                    deadline: Duration::ZERO,
+                    last_error: None,
+                },
+                None,
+                None,
+            )
+        }
+    }
+}
+
+/// `future`'s output, or `None` when `deadline` passes first. The timer is armed only if the
+/// future does not finish on its first poll, so the waits that do not wait (a free rate-limit
+/// slot, a cached token) cost no timer.
+async fn before_deadline<F: Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
+    if let Poll::Ready(output) = first {
+        return Some(output);
+    }
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, future).await.ok(),
+        None => Some(future.await),
     }
 }
 
@@ -56,7 +89,8 @@ impl Client {
     /// client; the future it returns owns what it needs (e.g. `async move { c.op(&id).await }`).
     ///
     /// The whole call is bounded by [`RetryConfig::deadline`](crate::RetryConfig::deadline):
-    /// past it the attempt in flight is dropped and [`Error::DeadlineExceeded`] returned.
+    /// past it the step in flight (rate-limit wait, token wait, exchange) is dropped and
+    /// [`Error::DeadlineExceeded`] returned, carrying the last failed attempt's error.
     pub(crate) async fn execute<T, F, Fut>(
         &self,
         op: &'static Operation,
@@ -71,25 +105,20 @@ impl Client {
         // `None`: a deadline too far to represent, i.e. none.
         let deadline = Instant::now().checked_add(limit);
         let mut last_error = None;
-        let attempts = self.attempts(op, &mut call, limit, deadline, &mut last_error);
-        let finished = match deadline {
-            Some(at) => tokio::time::timeout_at(at, attempts).await.ok(),
-            None => Some(attempts.await),
-        };
-        finished.unwrap_or_else(|| {
+        let result = self
+            .attempts(op, &mut call, limit, deadline, &mut last_error)
+            .await;
+        if matches!(result, Err(Error::DeadlineExceeded { .. })) {
             tracing::warn!(
                 operation = op.id,
                 deadline_s = limit.as_secs_f64(),
                 "call deadline exceeded"
             );
-            Err(Error::DeadlineExceeded {
-                deadline: limit,
-                last_error: last_error.map(Box::new),
-            })
-        })
+        }
+        result
     }
 
-    /// The attempt loop. Each failure that is retried is left in `last_error`, so that a
+    /// The attempt loop. Each failure that is retried is kept in `last_error`, so that a
     /// deadline that cuts the loop short can report it.
     async fn attempts<T, F, Fut>(
         &self,
@@ -118,9 +147,9 @@ impl Client {
             );
             // Instrumenting costs even when nothing listens, so only when a subscriber does.
             let result = if span.is_disabled() {
-                self.attempt(call).await
+                self.attempt(call, deadline).await
             } else {
-                self.attempt(call).instrument(span.clone()).await
+                self.attempt(call, deadline).instrument(span.clone()).await
             };
             let failure = match result {
                 Ok(value) => return Ok(value),
@@ -132,6 +161,12 @@ impl Client {
             }
             if let Some(tracking_id) = error.tracking_id() {
                 span.record("tracking_id", tracking_id);
+            }
+            if failure.deadline_passed {
+                return Err(Error::DeadlineExceeded {
+                    deadline: limit,
+                    last_error: last_error.take().map(Box::new),
+                });
             }
             if failure.fail_fast {
                 return Err(failure.error);
@@ -188,15 +223,23 @@ impl Client {
         }
     }
 
-    /// One attempt: a rate-limit slot, a token, the generated call, its typed outcome.
-    async fn attempt<T, F, Fut>(&self, call: &mut F) -> Result<T, Failure>
+    /// One attempt: a rate-limit slot, a token, the generated call, its typed outcome; each
+    /// step bounded by the call's deadline.
+    async fn attempt<T, F, Fut>(
+        &self,
+        call: &mut F,
+        deadline: Option<Instant>,
+    ) -> Result<T, Failure>
     where
         F: FnMut(sailpoint_v2025_client::Client) -> Fut + Send,
         Fut: Future<Output = GeneratedResult<T>> + Send,
         T: Send,
     {
         let longest_pause = self.inner.retry.get_max_retry_after();
-        if let Err(remaining) = self.inner.limiter.acquire(longest_pause).await {
+        let acquired = before_deadline(deadline, self.inner.limiter.acquire(longest_pause))
+            .await
+            .ok_or_else(Failure::deadline_passed)?;
+        if let Err(remaining) = acquired {
             tracing::debug!(
                 remaining_s = remaining.as_secs_f64(),
                 "the client is paused by a 429 for longer than max_retry_after; failing fast"
@@ -213,18 +256,35 @@ impl Client {
                 )
             });
         }
-        let bearer = match self.inner.auth.bearer().await {
-            Ok(bearer) => bearer,
-            Err(failure) => {
+        let bearer = match before_deadline(deadline, self.inner.auth.bearer()).await {
+            None => return Err(Failure::deadline_passed()),
+            Some(Ok(bearer)) => bearer,
+            Some(Err(failure)) => {
                 return Err(Failure::new(failure.to_error(), None, failure.retry_after));
             }
         };
-        match read_outcome(call(self.generated(&bearer)).await).await {
-            Ok(value) => Ok(value),
-            Err(error) => {
-                let retry_after = error.retry_after();
-                Err(Failure::new(error, Some(bearer), retry_after))
-            }
-        }
+        // The SDK's own HTTP client ends every exchange within its whole-request timeout; when
+        // that comes before the deadline, no timer of ours is needed (the hot path).
+        let bounded_by_timeout = match (deadline, self.inner.attempt_timeout) {
+            (None, _) => true,
+            (Some(deadline), Some(timeout)) => Instant::now()
+                .checked_add(timeout)
+                .is_some_and(|end| end < deadline),
+            (Some(_), None) => false,
+        };
+        // The exchange future is made in each branch, not moved from one into the other, so
+        // this future stores it once (rust-lang/rust#62958).
+        let outcome = match deadline {
+            Some(deadline) if !bounded_by_timeout => tokio::time::timeout_at(deadline, async {
+                read_outcome(call(self.generated(&bearer)).await).await
+            })
+            .await
+            .map_err(|_| Failure::deadline_passed())?,
+            _ => read_outcome(call(self.generated(&bearer)).await).await,
+        };
+        outcome.map_err(|error| {
+            let retry_after = error.retry_after();
+            Failure::new(error, Some(bearer), retry_after)
+        })
     }
 }

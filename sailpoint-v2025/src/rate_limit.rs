@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota};
@@ -106,7 +106,10 @@ const MAX_PAUSE: Duration = Duration::from_secs(3600);
 /// The shared limiter state of one client and its clones.
 pub(crate) struct Limiter {
     pacing: Option<DefaultDirectRateLimiter>,
-    paused_until: Mutex<Option<Instant>>,
+    /// When the shared pause ends, in nanoseconds after `epoch`; 0 when there never was one.
+    /// An atomic, not a lock: every call reads it, and without a pause that is one load.
+    paused_until: AtomicU64,
+    epoch: Instant,
 }
 
 impl fmt::Debug for Limiter {
@@ -121,7 +124,8 @@ impl Limiter {
     pub(crate) fn new(limit: &RateLimit) -> Result<Self, Error> {
         Ok(Self {
             pacing: limit.quota()?.map(governor::RateLimiter::direct),
-            paused_until: Mutex::new(None),
+            paused_until: AtomicU64::new(0),
+            epoch: Instant::now(),
         })
     }
 
@@ -157,15 +161,21 @@ impl Limiter {
         let until = now
             .checked_add(wait.min(MAX_PAUSE))
             .unwrap_or(now + MAX_PAUSE);
-        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
-        }
+        let nanos = u64::try_from(until.saturating_duration_since(self.epoch).as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        // A shorter pause never shortens a longer one.
+        self.paused_until.fetch_max(nanos, Ordering::AcqRel);
     }
 
+    /// When the shared pause ends, if it is still on.
     fn pause_remaining(&self) -> Option<Instant> {
-        let paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        paused.filter(|until| *until > Instant::now())
+        let nanos = self.paused_until.load(Ordering::Acquire);
+        if nanos == 0 {
+            return None;
+        }
+        let until = self.epoch.checked_add(Duration::from_nanos(nanos))?;
+        (until > Instant::now()).then_some(until)
     }
 }
 

@@ -54,8 +54,11 @@ use crate::Error;
 ///     .max_attempts(8)
 ///     .initial_backoff(Duration::from_millis(500))
 ///     .max_backoff(Duration::from_secs(30))
-///     .max_retry_after(Duration::from_secs(300));
+///     .max_retry_after(Duration::from_secs(300))
+///     .deadline(Duration::from_secs(900));
 /// assert_eq!(patient.get_max_attempts(), 8);
+/// assert_eq!(patient.get_deadline(), Duration::from_secs(900));
+/// assert_eq!(RetryConfig::default().get_deadline(), sailpoint_v2025::DEFAULT_DEADLINE);
 /// assert_eq!(RetryConfig::disabled().get_max_attempts(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,6 +321,45 @@ mod tests {
                 Some(Duration::from_secs(30)),
                 "{later}"
             );
+        }
+    }
+
+    #[test]
+    fn non_idempotent_operations_retry_only_what_never_reached_the_server() {
+        let unavailable = Error::UnexpectedStatus {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: String::new(),
+            detail: None,
+            retry_after: None,
+        };
+        let limited = Error::TooManyRequests {
+            body: None,
+            retry_after: Some(Duration::from_secs(1)),
+        };
+        let no_token = Error::Auth {
+            status: None,
+            message: "token endpoint unreachable".into(),
+            source: None,
+        };
+        let rejected = Error::Auth {
+            status: Some(StatusCode::UNAUTHORIZED),
+            message: "bad credentials".into(),
+            source: None,
+        };
+        let invalid = Error::InvalidInput {
+            what: "request",
+            problem: "cannot be built".into(),
+        };
+        for (error, idempotent, non_idempotent) in [
+            (&unavailable, true, false),
+            (&limited, true, true),
+            (&no_token, true, true),
+            (&rejected, false, false),
+            (&invalid, false, false),
+        ] {
+            assert_eq!(should_retry(error, true), idempotent, "{error:?}");
+            assert_eq!(should_retry(error, false), non_idempotent, "{error:?}");
+            assert_eq!(error.is_retryable(), idempotent, "{error:?}");
         }
     }
 
