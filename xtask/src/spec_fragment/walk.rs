@@ -1,4 +1,4 @@
-//! The context-aware walk that turns one upstream operation into self-contained YAML.
+//! The context-aware walk that turns the selected upstream operations into self-contained YAML.
 //!
 //! What a `$ref` becomes depends on where it sits, not on the folder it points into:
 //!
