@@ -75,7 +75,6 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod account_id;
 mod auth;
 mod bulk;
 mod classification_config;
@@ -87,6 +86,7 @@ mod config;
 mod decode_proptest;
 mod error;
 mod execute;
+mod path_id;
 mod rate_limit;
 mod redact;
 mod response;
@@ -96,7 +96,6 @@ mod source_classification;
 mod source_request;
 mod transport;
 
-pub use account_id::MAX_ACCOUNT_ID_BYTES;
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use classification_config::{
     DeleteMachineClassificationConfigRequest, GetMachineClassificationConfigRequest,
@@ -110,6 +109,7 @@ pub use config::{
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
 pub use error::{DecodeError, Error, ResponseDetails, TransportError};
+pub use path_id::MAX_ACCOUNT_ID_BYTES;
 pub use rate_limit::RateLimit;
 pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use server_text::MAX_BODY_SNIPPET_BYTES;
