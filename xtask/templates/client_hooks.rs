@@ -84,6 +84,15 @@ pub fn is_body_too_large(error: &(dyn StdError + 'static)) -> bool {
 /// The response with its body wrapped in a length limit. The limit applies to the bytes as
 /// they arrive, so a chunked body without `Content-Length` is stopped too.
 fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    // A body with a `Content-Length` within the limit needs no wrapper: hyper never yields more
+    // bytes than the declared length (it fails the body instead). This is the common case, and
+    // skipping the re-wrapping keeps it off every call's cost.
+    if response
+        .content_length()
+        .is_some_and(|length| length <= limit as u64)
+    {
+        return response;
+    }
     let url = response.url().clone();
     let (mut parts, body) = http::Response::<reqwest::Body>::from(response).into_parts();
     // `reqwest::Response::from(http::Response)` takes the URL from this extension (and parses
