@@ -31,8 +31,7 @@ pub(crate) fn http_client(builder: &ClientBuilder) -> Result<reqwest::Client, Er
         .user_agent(agent)
         .connect_timeout(builder.connect_timeout)
         .timeout(builder.timeout);
-    #[cfg(feature = "native-tls")]
-    let http = http.tls_backend_native();
+    let http = crate::tls::backend(http)?;
     http.build().map_err(|e| {
         Error::config(
             "HTTP client",

@@ -21,16 +21,20 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ClassificationMode {
+        /// Wire value: `default`.
         #[serde(rename = "default")]
         Default,
+        /// Wire value: `ignoreManual`.
         #[serde(rename = "ignoreManual")]
         IgnoreManual,
+        /// Wire value: `forceMachine`.
         #[serde(rename = "forceMachine")]
         ForceMachine,
+        /// Wire value: `forceHuman`.
         #[serde(rename = "forceHuman")]
         ForceHuman,
     }
@@ -80,15 +84,8 @@ pub mod types {
         }
     }
     ///`ErrorMessageDto`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorMessageDto {
         ///The locale for the message text, a BCP 47 language tag.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -103,15 +100,8 @@ pub mod types {
         pub text: ::std::option::Option<::std::string::String>,
     }
     ///`ErrorResponseDto`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponseDto {
         ///Plain-text descriptive reasons to provide additional detail to the text provided in the messages field
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -133,30 +123,16 @@ pub mod types {
         pub tracking_id: ::std::option::Option<::std::string::String>,
     }
     ///`ListAccessProfiles401Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListAccessProfiles401Response {
         ///A message describing the error
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::serde_json::Value>,
     }
     ///`ListAccessProfiles429Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListAccessProfiles429Response {
         ///A message describing the error
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -165,15 +141,9 @@ pub mod types {
     /**An indicator of how the locale was selected. *DEFAULT* means the locale is the system default. *REQUEST* means the locale was selected from the request context (i.e., best match based on the *Accept-Language* header). Additional values may be added in the future without notice.
 
 Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later still decode.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LocaleOrigin(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for LocaleOrigin {
         type Target = ::std::option::Option<::std::string::String>;
@@ -194,15 +164,8 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         }
     }
     ///`SendClassifyMachineAccount200Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SendClassifyMachineAccount200Response {
         ///Indicates if account is classified as machine
         #[serde(rename = "isMachine", default)]

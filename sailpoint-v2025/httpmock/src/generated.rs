@@ -16,7 +16,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::POST)
                     .path_matches(
-                        regex::Regex::new("^/accounts/[^/]*/classify$").unwrap(),
+                        regex::Regex::new("^/v2025/accounts/[^/]*/classify$").unwrap(),
                     ),
             )
         }
@@ -25,7 +25,7 @@ pub mod operations {
         }
         pub fn id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/accounts/{}/classify$", value.to_string()),
+                    &format!("^/v2025/accounts/{}/classify$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
