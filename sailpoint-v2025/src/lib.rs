@@ -64,7 +64,19 @@
 //!
 //! The `sailpoint-v2025-testkit` crate runs a local ISC emulator (OAuth2, classification,
 //! rate limit, fault injection) for your tests; `sailpoint-v2025-httpmock` offers typed
-//! `httpmock` mocks of the operation.
+//! `httpmock` mocks of the operations, matching the paths this client calls. Point the client
+//! at either with [`ClientBuilder::base_url`].
+//!
+//! # Features
+//!
+//! * `rustls` (default): TLS with rustls and the `ring` crypto provider, certificates checked
+//!   against the operating system's store; a process-wide rustls `CryptoProvider` installed by
+//!   your application is used instead of ring.
+//! * `native-tls`: the platform's TLS library; wins over `rustls` when both are enabled
+//!   (`default-features = false, features = ["native-tls"]` to build without rustls).
+//! * `schemars`: `schemars::JsonSchema` for every model.
+//!
+//! One TLS feature is required: without either, the crate does not compile.
 //!
 //! # Layers
 //!

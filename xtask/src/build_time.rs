@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::ci::{cargo, run_command};
-use crate::fresh_project::{self, in_dir, instructions, localize};
+use crate::fresh_project::{self, in_dir, instructions, localize, workspace_dirs};
 
 /// The aim: the SDK project's cold build takes at most this many times the baseline's.
 const AIM: f64 = 1.15;
@@ -28,7 +28,7 @@ const BASELINE_ADDS: [&[&str]; 4] = [
 ];
 
 /// A program that uses the baseline's dependencies the way a hand-written client would.
-const BASELINE_MAIN: &str = r#"#[derive(Debug, serde::Deserialize)]
+const BASELINE_MAIN: &str = r#"#[derive(serde::Deserialize)]
 struct Classified {
     #[serde(rename = "isMachine")]
     is_machine: bool,
@@ -45,7 +45,7 @@ async fn main() -> Result<(), reqwest::Error> {
         .error_for_status()?
         .json()
         .await?;
-    println!("{answer:?} {}", serde_json::json!({"ok": true}));
+    println!("machine={} {}", answer.is_machine, serde_json::json!({"ok": true}));
     Ok(())
 }
 "#;
@@ -69,7 +69,7 @@ pub fn run(args: &BuildTimeArgs) -> Result<()> {
         .cargo_adds
         .iter()
         .filter(|args| !args.iter().any(|a| a == "--dev"))
-        .map(|args| localize(args, &root))
+        .flat_map(|args| localize(args, workspace_dirs(&root)))
         .collect();
     let sdk_main = found
         .programs
@@ -85,9 +85,16 @@ pub fn run(args: &BuildTimeArgs) -> Result<()> {
     let result = (|| -> Result<(Duration, Duration)> {
         let sdk = base.join("sdk");
         let baseline = base.join("baseline");
-        fresh_project::create(&root, &sdk, "sdk-project", &sdk_adds, &[])?;
+        fresh_project::create(&root, &sdk, "sdk-project", &[], &sdk_adds, &[])?;
         fs::write(sdk.join("src/main.rs"), sdk_main).context("writing the SDK program")?;
-        fresh_project::create(&root, &baseline, "baseline-project", &baseline_adds, &[])?;
+        fresh_project::create(
+            &root,
+            &baseline,
+            "baseline-project",
+            &[],
+            &baseline_adds,
+            &[],
+        )?;
         fs::write(baseline.join("src/main.rs"), BASELINE_MAIN)
             .context("writing the baseline program")?;
         for dir in [&sdk, &baseline] {

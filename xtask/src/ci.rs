@@ -9,10 +9,12 @@
 //!    failing above it (`packaging.rs`)
 //! 6. `cargo check` of the facade per documented feature set (`--no-default-features
 //!    --features native-tls`, `--all-features`), and the `compile_error!` without TLS
-//! 7. `cargo publish --dry-run --workspace` (every publishable crate packaged and built from
-//!    its package, in dependency order), after checking each package's license files
-//! 8. the facade README's `cargo add` lines and programs, built in a fresh project outside the
-//!    workspace (`fresh_project.rs`)
+//! 7. `cargo publish --dry-run --workspace --no-verify` (every publishable crate packaged, in
+//!    dependency order) and `cargo package --workspace`, after checking the license files
+//! 8. the four packages unpacked from their `.crate` files and built together in a fresh
+//!    project outside the workspace that follows the published READMEs: their `cargo add`
+//!    lines and every Rust program (`fresh_project.rs`); this replaces cargo's per-package
+//!    verification, which costs about four cold builds
 //! 9. `npm ci` (only when `node_modules` does not match `package-lock.json`), then start Prism
 //!    on a free loopback port with `tests/contract/sailpoint-v2025.prism.yaml`
 //! 10. `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without nextest), then
@@ -108,8 +110,8 @@ pub fn run(args: &TestArgs) -> Result<()> {
     steps.run("cargo publish --dry-run", || {
         crate::packaging::publish_dry_run(&root)
     })?;
-    steps.run("README programs in a fresh project", || {
-        crate::fresh_project::readme_programs_build(&root)
+    steps.run("packaged crates and READMEs in a fresh project", || {
+        crate::fresh_project::packaged_crates_build(&root)
     })?;
 
     // Dropped on every path out of this function, early returns included: stops Prism.

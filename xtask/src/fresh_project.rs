@@ -1,6 +1,7 @@
 //! A new user's project, outside the workspace: `cargo init` in a temporary directory, the
-//! README's `cargo add` lines (workspace crates pointed at their local paths), and the README's
-//! Rust programs as examples. `cargo xtask test` builds it (the README works as written);
+//! READMEs' `cargo add` lines (workspace crates pointed at local copies), and the READMEs' Rust
+//! programs as examples. `cargo xtask test` builds it from the crates as packaged for crates.io
+//! (the READMEs work as written, and every package builds from its own files);
 //! `cargo xtask build-time` times its cold build against a reqwest + tokio + serde project.
 
 use std::fs;
@@ -13,6 +14,8 @@ use crate::ci::{cargo, run_command};
 
 /// The facade's README: the crates.io page whose instructions the project follows.
 pub const README: &str = "sailpoint-v2025/README.md";
+/// The other published READMEs with instructions (their programs assume the facade's).
+const OTHER_READMES: [&str; 2] = ["sailpoint-v2025/httpmock/README.md", "tests/README.md"];
 
 /// Workspace crates a README may `cargo add`, and their directories.
 const LOCAL_CRATES: [(&str, &str); 4] = [
@@ -77,27 +80,77 @@ pub fn instructions(markdown: &str) -> Instructions {
     }
 }
 
-/// A `cargo add` line with each workspace crate replaced by `--path <its directory>`.
-pub fn localize(args: &[String], root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for arg in args {
-        match LOCAL_CRATES.iter().find(|(name, _)| name == arg) {
-            Some((_, dir)) => {
-                out.push("--path".to_string());
-                out.push(root.join(dir).display().to_string());
+/// `cargo add` options that take a value.
+const VALUE_OPTIONS: [&str; 11] = [
+    "--features",
+    "-F",
+    "--rename",
+    "--path",
+    "--git",
+    "--branch",
+    "--tag",
+    "--rev",
+    "--registry",
+    "--target",
+    "--package",
+];
+
+/// A `cargo add` line as one `cargo add` per crate (options shared), each workspace crate
+/// replaced by `--path <its directory under dirs>`.
+pub fn localize(args: &[String], dirs: impl Fn(&str) -> Option<PathBuf>) -> Vec<Vec<String>> {
+    let mut options = Vec::new();
+    let mut crates = Vec::new();
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        if arg.starts_with('-') {
+            options.push(arg.clone());
+            if VALUE_OPTIONS.contains(&arg.as_str()) {
+                options.extend(rest.next().cloned());
             }
-            None => out.push(arg.clone()),
+        } else {
+            crates.push(arg.clone());
         }
     }
-    out
+    crates
+        .into_iter()
+        .map(|name| {
+            let mut command = vec!["add".to_string()];
+            match LOCAL_CRATES
+                .iter()
+                .find(|(local, _)| *local == name)
+                .and_then(|(local, _)| dirs(local))
+            {
+                Some(dir) => {
+                    command.push("--path".to_string());
+                    command.push(dir.display().to_string());
+                }
+                None => command.push(name),
+            }
+            command.extend(options.iter().cloned());
+            command
+        })
+        .collect()
+}
+
+/// The workspace crates' source directories.
+pub fn workspace_dirs(root: &Path) -> impl Fn(&str) -> Option<PathBuf> + '_ {
+    move |name| {
+        LOCAL_CRATES
+            .iter()
+            .find(|(local, _)| *local == name)
+            .map(|(_, dir)| root.join(dir))
+    }
 }
 
 /// A fresh project: created in `dir` (emptied first) with `cargo init`, then each of
 /// `cargo_adds` run in it, and each program written as `examples/program_<n>.rs`.
+/// `patch` (crate name, directory) pairs go into a `[patch.crates-io]` table first, so that
+/// packaged crates depending on each other by version resolve to the local copies.
 pub fn create(
     root: &Path,
     dir: &Path,
     name: &str,
+    patch: &[(String, PathBuf)],
     cargo_adds: &[Vec<String>],
     programs: &[String],
 ) -> Result<()> {
@@ -109,6 +162,18 @@ pub fn create(
         cargo(root).args(["init", "--quiet", "--vcs", "none", "--bin", "--name", name]),
         dir,
     ))?;
+    if !patch.is_empty() {
+        let manifest = dir.join("Cargo.toml");
+        let mut text = fs::read_to_string(&manifest).context("reading the new Cargo.toml")?;
+        text.push_str("\n[patch.crates-io]\n");
+        for (name, path) in patch {
+            text.push_str(&format!(
+                "{name} = {{ path = {:?} }}\n",
+                path.display().to_string()
+            ));
+        }
+        fs::write(&manifest, text).context("writing the new Cargo.toml")?;
+    }
     // The workspace's lock file: the project resolves to the versions the workspace is tested
     // with (cargo adds what is missing and drops the rest), so its build is reproducible.
     fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).context("copying Cargo.lock")?;
@@ -130,54 +195,107 @@ pub fn in_dir<'a>(command: &'a mut Command, dir: &Path) -> &'a mut Command {
     command.current_dir(dir).env_remove("CARGO_TARGET_DIR")
 }
 
-/// `cargo xtask test`'s step: the README's `cargo add` lines and programs in a fresh project
-/// outside the workspace, built (examples use dev-dependencies, so `cargo add --dev` lines
-/// count). The target directory is kept under the workspace's, so reruns are incremental.
-pub fn readme_programs_build(root: &Path) -> Result<()> {
-    let readme = root.join(README);
-    let text =
-        fs::read_to_string(&readme).with_context(|| format!("reading {}", readme.display()))?;
-    let found = instructions(&text);
-    if found.cargo_adds.is_empty() || found.programs.is_empty() {
-        bail!("{README} has no `cargo add` lines or no Rust programs");
+/// `cargo xtask test`'s step, after `cargo package`: the four crates unpacked from their
+/// `.crate` files (what crates.io would serve), and a fresh project outside the workspace that
+/// follows the published READMEs: their `cargo add` lines (workspace crates pointed at the
+/// unpacked packages) and every Rust program as an example, built with `cargo build --examples`
+/// (examples see dev-dependencies, so `cargo add --dev` lines count). This is the packages'
+/// verification too: each builds from its own files, with its default features. The project
+/// and its target directory have stable names, so reruns are incremental.
+pub fn packaged_crates_build(root: &Path) -> Result<()> {
+    let work = std::env::temp_dir().join(format!("sailpoint-v2025-packaged-{}", root_tag(root)));
+    let packages = work.join("packages");
+    if packages.exists() {
+        fs::remove_dir_all(&packages)
+            .with_context(|| format!("removing {}", packages.display()))?;
     }
-    for (n, program) in found.programs.iter().enumerate() {
-        if !program.contains("fn main(") {
+    fs::create_dir_all(&packages).with_context(|| format!("creating {}", packages.display()))?;
+    let version = env!("CARGO_PKG_VERSION");
+    let mut patch = Vec::new();
+    for (name, _) in LOCAL_CRATES {
+        let file = package_dir(root).join(format!("{name}-{version}.crate"));
+        if !file.is_file() {
             bail!(
-                "{README}: Rust block {} is not a whole program (no `fn main`)",
-                n + 1
+                "{} is missing: `cargo package --workspace` first",
+                file.display()
             );
         }
+        let mut tar = Command::new("tar");
+        tar.arg("-xzf").arg(&file).arg("-C").arg(&packages);
+        run_command(&mut tar)?;
+        patch.push((name.to_string(), packages.join(format!("{name}-{version}"))));
     }
-    let cargo_adds: Vec<Vec<String>> = found
-        .cargo_adds
-        .iter()
-        .map(|args| localize(args, root))
-        .collect();
-    let dir = std::env::temp_dir().join(format!("sailpoint-v2025-readme-{}", std::process::id()));
-    let result = create(root, &dir, "readme-check", &cargo_adds, &found.programs).and_then(|()| {
-        run_command(
-            in_dir(cargo(root).args(["build", "--quiet", "--examples"]), &dir)
-                .env("CARGO_TARGET_DIR", shared_target(root, "readme-project")),
+    let unpacked = |name: &str| {
+        patch
+            .iter()
+            .find(|(local, _)| local == name)
+            .map(|(_, dir)| dir.clone())
+    };
+
+    let mut cargo_adds = Vec::new();
+    let mut programs = Vec::new();
+    for readme in std::iter::once(README).chain(OTHER_READMES) {
+        let path = root.join(readme);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let found = instructions(&text);
+        if found.cargo_adds.is_empty() || found.programs.is_empty() {
+            bail!("{readme} has no `cargo add` lines or no Rust programs");
+        }
+        for (n, program) in found.programs.iter().enumerate() {
+            if !program.contains("fn main(") {
+                bail!(
+                    "{readme}: Rust block {} is not a whole program (no `fn main`)",
+                    n + 1
+                );
+            }
+        }
+        for args in &found.cargo_adds {
+            cargo_adds.extend(localize(args, unpacked));
+        }
+        programs.extend(found.programs);
+    }
+
+    let project = work.join("project");
+    create(
+        root,
+        &project,
+        "readme-check",
+        &patch,
+        &cargo_adds,
+        &programs,
+    )?;
+    run_command(
+        in_dir(
+            cargo(root).args(["build", "--quiet", "--examples"]),
+            &project,
         )
-    });
-    let _ = fs::remove_dir_all(&dir);
-    result?;
+        .env("CARGO_TARGET_DIR", work.join("target")),
+    )?;
     println!(
-        "{} `cargo add` lines and {} programs of {README} build in a fresh project",
-        found.cargo_adds.len(),
-        found.programs.len()
+        "{} `cargo add` commands and {} programs of the published READMEs build in a fresh \
+         project from the packaged crates",
+        cargo_adds.len(),
+        programs.len()
     );
     Ok(())
 }
 
-/// A target directory kept under the workspace's, for projects outside it.
-pub fn shared_target(root: &Path, name: &str) -> PathBuf {
-    let base = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root.join(dir),
-        _ => root.join("target"),
-    };
-    base.join(name)
+/// Where `cargo package` writes `.crate` files.
+fn package_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir).join("package"),
+        _ => root.join("target").join("package"),
+    }
+}
+
+/// A short name for this checkout, so that two worktrees on one machine do not share a
+/// temporary project while one checkout reuses its own.
+fn root_tag(root: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    root.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 #[cfg(test)]
@@ -208,15 +326,25 @@ mod tests {
     }
 
     #[test]
-    fn workspace_crates_are_added_by_path() {
+    fn workspace_crates_are_added_by_path_one_crate_per_command() {
         let root = Path::new("/ws");
-        let args: Vec<String> = ["add", "--dev", "sailpoint-v2025-testkit", "tokio"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let args: Vec<String> = [
+            "add",
+            "--dev",
+            "sailpoint-v2025-testkit",
+            "tokio",
+            "-F",
+            "rt",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         assert_eq!(
-            localize(&args, root),
-            ["add", "--dev", "--path", "/ws/tests", "tokio"]
+            localize(&args, workspace_dirs(root)),
+            [
+                vec!["add", "--path", "/ws/tests", "--dev", "-F", "rt"],
+                vec!["add", "tokio", "--dev", "-F", "rt"],
+            ]
         );
     }
 

@@ -309,9 +309,14 @@ fn httpmock_lib_rs(header: &Header<'_>) -> String {
 /// A generated crate's `lib.rs`: header, crate docs, and the `generated` module, which rustfmt
 /// skips so that its bytes depend on the pinned prettyplease alone.
 fn lib_rs(header: &Header<'_>, crate_docs: &str) -> String {
+    // rustfmt's layout: a blank line after `//!` docs, none after an inner attribute.
+    let gap = if crate_docs.trim_end().ends_with(']') {
+        ""
+    } else {
+        "\n"
+    };
     format!(
-        r#"{header}{crate_docs}
-#![allow(missing_docs, clippy::all, clippy::pedantic)]
+        r#"{header}{crate_docs}{gap}#![allow(missing_docs, clippy::all, clippy::pedantic)]
 // The docs are SailPoint's prose from the spec, not written for rustdoc.
 #![allow(
     rustdoc::bare_urls,

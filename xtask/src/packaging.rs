@@ -6,7 +6,8 @@
 //! * [`dependency_count`]: the facade's default normal dependency tree, unique crates, against
 //!   [`DEPENDENCY_LIMIT`];
 //! * [`publish_dry_run`]: `cargo publish --dry-run --workspace`, which packages every
-//!   publishable crate in dependency order and builds each package from its tarball;
+//!   publishable crate in dependency order (the packages are then built together by
+//!   [`crate::fresh_project::packaged_crates_build`]);
 //! * [`licenses_match`]: every package ships the root's license files.
 
 use std::collections::BTreeSet;
@@ -131,18 +132,31 @@ fn unique_crate_names(tree: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// `cargo publish --dry-run --workspace`: packages the publishable crates in dependency order
-/// (cargo skips `publish = false`) and verifies that each builds from its package alone.
-/// `--allow-dirty` so that a developer's uncommitted edits are checked too; CI runs on a clean
-/// clone.
+/// `cargo publish --dry-run --workspace --no-verify`: packages the publishable crates in
+/// dependency order (cargo skips `publish = false`), resolving each against the packages before
+/// it, then `cargo package --workspace --no-verify` writes the `.crate` files into
+/// `target/package/`. cargo's own verification (a separate build of each package, about as long
+/// as four cold builds) is replaced by [`crate::fresh_project::packaged_crates_build`], which
+/// builds all four packages, unpacked from these files, together in one project outside the
+/// workspace. `--allow-dirty` so that a developer's uncommitted edits are checked too; CI runs
+/// on a clean clone.
 pub fn publish_dry_run(root: &Path) -> Result<()> {
     licenses_match(root)?;
     run_command(cargo(root).args([
         "publish",
         "--dry-run",
         "--workspace",
+        "--no-verify",
         "--locked",
         "--allow-dirty",
+    ]))?;
+    run_command(cargo(root).args([
+        "package",
+        "--workspace",
+        "--no-verify",
+        "--locked",
+        "--allow-dirty",
+        "--quiet",
     ]))
 }
 
