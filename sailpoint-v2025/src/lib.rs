@@ -76,7 +76,11 @@
 //!   (`default-features = false, features = ["native-tls"]` to build without rustls).
 //! * `schemars`: `schemars::JsonSchema` for every model.
 //!
-//! One TLS feature is required: without either, the crate does not compile.
+//! One TLS feature is required: without either, the crate does not compile. With `rustls`,
+//! reqwest is built without a crypto provider of its own (`rustls-no-provider`): clients this
+//! crate builds use ring, but a `reqwest::Client` your program builds itself (the raw
+//! `generated::Client::new` included) needs a process-wide rustls provider installed first, or
+//! reqwest's `rustls` feature; [`Client::raw`] needs neither.
 //!
 //! # Layers
 //!
