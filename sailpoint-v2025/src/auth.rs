@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use tokio::sync::{Mutex, RwLock};
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -17,8 +19,18 @@ use crate::error::Redacted;
 
 /// Lifetime assumed when the token endpoint does not say (`expires_in` missing).
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
-/// Refresh this long before expiry at most...
+/// Refresh this long before expiry at most (and a quarter of the lifetime at least).
 const MAX_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// The shortest token lifetime assumed, whatever `expires_in` says (0 and negative included).
+/// One second: even then a busy client fetches at most about one token per second.
+const MIN_LIFETIME: Duration = Duration::from_secs(1);
+/// The longest token lifetime assumed (ISC's tokens live about 12 minutes).
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// How long a token failure that asking again would not fix (rejected credentials, a malformed
+/// or blank token) is handed to new calls without a new token request.
+const FAILURE_MEMORY: Duration = Duration::from_secs(5);
+/// The longest a transient token failure with `Retry-After` is remembered.
+const MAX_FAILURE_MEMORY: Duration = Duration::from_secs(60);
 
 /// How the client authenticates.
 #[derive(Clone)]
@@ -101,153 +113,295 @@ impl fmt::Debug for Bearer {
     }
 }
 
-struct CachedToken {
-    bearer: Bearer,
-    refresh_at: Instant,
+/// Why no token could be had: one token request's failure, shared by every call that waited
+/// for it (hence not an [`Error`], which cannot be cloned).
+#[derive(Debug)]
+pub(crate) struct TokenFailure {
+    status: Option<StatusCode>,
+    message: String,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// The token endpoint's `Retry-After` (on a 429 or 503), if any.
+    pub(crate) retry_after: Option<Duration>,
 }
 
-/// Hands out bearer tokens: fetched lazily, cached, refreshed before expiry, one fetch in flight
-/// for all concurrent callers and clones of the client.
+impl TokenFailure {
+    fn new(status: Option<StatusCode>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            source: None,
+            retry_after: None,
+        }
+    }
+
+    fn with_source(mut self, source: reqwest::Error) -> Self {
+        self.source = Some(Arc::new(source.without_url()));
+        self
+    }
+
+    /// The typed error handed to a caller.
+    pub(crate) fn to_error(&self) -> Error {
+        Error::Auth {
+            status: self.status,
+            message: self.message.clone(),
+            source: self.source.clone(),
+        }
+    }
+
+    /// Whether asking again may help (the same rule as for every other error).
+    fn is_transient(&self) -> bool {
+        crate::retry::is_retryable(&self.to_error())
+    }
+}
+
+/// What a token request ended with, as broadcast to its waiters.
+type FetchOutcome = Result<Bearer, Arc<TokenFailure>>;
+
+/// Hands out bearer tokens: a ready token, or OAuth2 client-credentials tokens fetched lazily,
+/// cached, refreshed before expiry.
 pub(crate) struct Authenticator {
     static_bearer: Option<Bearer>,
     credentials: Credentials,
-    token_url: String,
-    http: reqwest::Client,
-    cache: RwLock<Option<CachedToken>>,
-    /// Held while fetching, so concurrent callers wait for one fetch instead of starting theirs.
-    fetching: Mutex<()>,
-    generation: AtomicU64,
-    fetched: AtomicU64,
+    source: Option<Arc<TokenSource>>,
 }
 
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticator")
             .field("credentials", &self.credentials)
-            .field("token_url", &self.token_url)
-            .field("tokens_fetched", &self.fetched.load(Ordering::Relaxed))
+            .field(
+                "token_url",
+                &self.source.as_ref().map(|source| &source.token_url),
+            )
+            .field("tokens_fetched", &self.tokens_fetched())
             .finish_non_exhaustive()
     }
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: Option<u64>,
-}
-
 impl Authenticator {
     pub(crate) fn new(credentials: Credentials, token_url: String, http: reqwest::Client) -> Self {
-        // A ready token's header is built once, not on every call (it is on the hot path).
-        let static_bearer = match &credentials {
-            Credentials::AccessToken(token) => {
-                bearer_header(token.expose_secret()).map(|header| Bearer {
+        match &credentials {
+            // A ready token's header is built once, not on every call (it is on the hot path).
+            Credentials::AccessToken(token) => Self {
+                static_bearer: bearer_header(token.expose_secret()).map(|header| Bearer {
                     header,
                     generation: 0,
-                })
-            }
-            Credentials::ClientCredentials { .. } => None,
-        };
-        Self {
-            static_bearer,
-            credentials,
-            token_url,
-            http,
-            cache: RwLock::new(None),
-            fetching: Mutex::new(()),
-            generation: AtomicU64::new(0),
-            fetched: AtomicU64::new(0),
+                }),
+                credentials,
+                source: None,
+            },
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => Self {
+                static_bearer: None,
+                source: Some(Arc::new(TokenSource {
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    token_url,
+                    http,
+                    state: Mutex::new(TokenState::default()),
+                    generation: AtomicU64::new(0),
+                    fetched: AtomicU64::new(0),
+                })),
+                credentials,
+            },
         }
     }
 
     /// Whether a `401` can be answered by fetching a new token.
     pub(crate) fn can_refresh(&self) -> bool {
-        matches!(self.credentials, Credentials::ClientCredentials { .. })
+        self.source.is_some()
     }
 
     /// How many tokens this authenticator fetched so far.
     pub(crate) fn tokens_fetched(&self) -> u64 {
-        self.fetched.load(Ordering::Relaxed)
+        self.source
+            .as_ref()
+            .map_or(0, |source| source.fetched.load(Ordering::Relaxed))
     }
 
     /// The bearer to send now, fetching or refreshing the token if needed.
-    pub(crate) async fn bearer(&self) -> Result<Bearer, Error> {
+    pub(crate) async fn bearer(&self) -> Result<Bearer, Arc<TokenFailure>> {
         if let Some(bearer) = &self.static_bearer {
             return Ok(bearer.clone());
         }
-        let (client_id, client_secret) = match &self.credentials {
-            Credentials::AccessToken(_) => {
-                // `validate()` at build time rejects tokens unusable in a header.
-                return Err(Error::config(
-                    "access token",
-                    "contains characters not allowed in an HTTP header",
-                    "the resolved credentials",
-                ));
-            }
-            Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            } => (client_id, client_secret),
-        };
-        if let Some(bearer) = self.fresh().await {
-            return Ok(bearer);
+        match &self.source {
+            Some(source) => source.bearer().await,
+            // `validate()` at build time rejects tokens unusable in a header.
+            None => Err(Arc::new(TokenFailure::new(
+                None,
+                "the access token contains characters not allowed in an HTTP header",
+            ))),
         }
-        let _only_fetch = self.fetching.lock().await;
-        // Someone else may have fetched while we waited for the lock.
-        if let Some(bearer) = self.fresh().await {
-            return Ok(bearer);
-        }
-        let (header, lifetime) = self.fetch(client_id, client_secret).await?;
-        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        let bearer = Bearer { header, generation };
-        let margin = MAX_REFRESH_MARGIN.min(lifetime / 4);
-        *self.cache.write().await = Some(CachedToken {
-            bearer: bearer.clone(),
-            refresh_at: Instant::now() + lifetime.saturating_sub(margin),
-        });
-        Ok(bearer)
-    }
-
-    async fn fresh(&self) -> Option<Bearer> {
-        let cache = self.cache.read().await;
-        cache
-            .as_ref()
-            .filter(|token| Instant::now() < token.refresh_at)
-            .map(|token| token.bearer.clone())
     }
 
     /// Forgets the token a `401` was answered to, unless it was already replaced, so that many
     /// concurrent 401s for one expired token cause one refresh.
-    pub(crate) async fn invalidate(&self, rejected: &Bearer) {
-        let mut cache = self.cache.write().await;
-        if cache
-            .as_ref()
-            .is_some_and(|token| token.bearer.generation == rejected.generation)
-        {
-            *cache = None;
+    pub(crate) fn invalidate(&self, rejected: &Bearer) {
+        if let Some(source) = &self.source {
+            let mut state = source.lock();
+            if state
+                .token
+                .as_ref()
+                .is_some_and(|token| token.bearer.generation == rejected.generation)
+            {
+                state.token = None;
+            }
+        }
+    }
+}
+
+struct CachedToken {
+    bearer: Bearer,
+    refresh_at: Instant,
+    expires_at: Instant,
+}
+
+struct RememberedFailure {
+    failure: Arc<TokenFailure>,
+    until: Instant,
+}
+
+#[derive(Default)]
+struct TokenState {
+    token: Option<CachedToken>,
+    failure: Option<RememberedFailure>,
+    /// The token request in flight, if any: its outcome arrives on this channel.
+    fetch: Option<watch::Receiver<Option<FetchOutcome>>>,
+}
+
+/// OAuth2 client credentials and the shared token state. Token requests run on their own task
+/// (never inside a caller's future), one at a time, and hand their outcome to every waiter.
+struct TokenSource {
+    client_id: String,
+    client_secret: SecretString,
+    token_url: String,
+    http: reqwest::Client,
+    /// Never held across an `.await`.
+    state: Mutex<TokenState>,
+    generation: AtomicU64,
+    fetched: AtomicU64,
+}
+
+impl TokenSource {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TokenState> {
+        // The state stays consistent at every point a panic could happen, so poisoning can be
+        // ignored.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn bearer(self: &Arc<Self>) -> Result<Bearer, Arc<TokenFailure>> {
+        // Bounded: a fetch task only vanishes without an outcome when its runtime shuts down.
+        for _ in 0..3 {
+            let mut outcome = {
+                let mut state = self.lock();
+                let now = Instant::now();
+                if let Some(token) = &state.token
+                    && now < token.refresh_at
+                {
+                    return Ok(token.bearer.clone());
+                }
+                if let Some(remembered) = &state.failure
+                    && now < remembered.until
+                {
+                    return state
+                        .usable_token(now)
+                        .ok_or_else(|| remembered.failure.clone());
+                }
+                match &state.fetch {
+                    Some(fetch) if fetch.has_changed().is_ok() => fetch.clone(),
+                    _ => {
+                        let fetch = self.spawn_fetch()?;
+                        state.fetch = Some(fetch.clone());
+                        fetch
+                    }
+                }
+            };
+            // Waiting here holds no lock; dropping this future leaves the fetch running.
+            let result = match outcome.wait_for(Option::is_some).await {
+                Ok(result) => result.clone(),
+                Err(_closed) => continue,
+            };
+            match result {
+                Some(Ok(bearer)) => return Ok(bearer),
+                Some(Err(failure)) => {
+                    return self.lock().usable_token(Instant::now()).ok_or(failure);
+                }
+                None => continue,
+            }
+        }
+        Err(Arc::new(TokenFailure::new(
+            None,
+            "the token request was abandoned (its tokio runtime shut down)",
+        )))
+    }
+
+    /// Starts a token request on its own task, on the caller's runtime.
+    fn spawn_fetch(
+        self: &Arc<Self>,
+    ) -> Result<watch::Receiver<Option<FetchOutcome>>, Arc<TokenFailure>> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Arc::new(TokenFailure::new(
+                None,
+                "no tokio runtime to fetch the token on",
+            ))
+        })?;
+        let (sender, receiver) = watch::channel(None);
+        let source = Arc::clone(self);
+        let span = tracing::debug_span!("sailpoint.oauth_token", client_id = %self.client_id);
+        runtime.spawn(
+            async move {
+                let outcome = source.fetch().await;
+                let published = source.publish(outcome);
+                // Nobody may be waiting any more; the state is updated regardless.
+                let _ = sender.send(Some(published));
+            }
+            .instrument(span),
+        );
+        Ok(receiver)
+    }
+
+    /// Stores a token request's outcome: the token, or the failure (remembered briefly when
+    /// asking again at once would not help).
+    fn publish(&self, outcome: Result<(HeaderValue, Duration), TokenFailure>) -> FetchOutcome {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.fetch = None;
+        match outcome {
+            Ok((header, lifetime)) => {
+                let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+                let bearer = Bearer { header, generation };
+                let margin = MAX_REFRESH_MARGIN.min(lifetime / 4);
+                state.token = Some(CachedToken {
+                    bearer: bearer.clone(),
+                    refresh_at: now + (lifetime - margin),
+                    expires_at: now + lifetime,
+                });
+                state.failure = None;
+                Ok(bearer)
+            }
+            Err(failure) => {
+                let remember = if failure.is_transient() {
+                    failure.retry_after.map(|wait| wait.min(MAX_FAILURE_MEMORY))
+                } else {
+                    Some(FAILURE_MEMORY)
+                };
+                let failure = Arc::new(failure);
+                state.failure = remember.map(|memory| RememberedFailure {
+                    failure: failure.clone(),
+                    until: now + memory,
+                });
+                Err(failure)
+            }
         }
     }
 
-    async fn fetch(
-        &self,
-        client_id: &str,
-        client_secret: &SecretString,
-    ) -> Result<(HeaderValue, Duration), Error> {
-        let span = tracing::debug_span!("sailpoint.oauth_token", client_id = %client_id);
-        self.fetch_inner(client_id, client_secret)
-            .instrument(span)
-            .await
-    }
-
-    async fn fetch_inner(
-        &self,
-        client_id: &str,
-        client_secret: &SecretString,
-    ) -> Result<(HeaderValue, Duration), Error> {
+    async fn fetch(&self) -> Result<(HeaderValue, Duration), TokenFailure> {
         let form = [
             ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", client_secret.expose_secret()),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.expose_secret()),
         ];
         let response = self
             .http
@@ -256,44 +410,93 @@ impl Authenticator {
             .form(&form)
             .send()
             .await
-            .map_err(|source| Error::Auth {
-                status: None,
-                message: format!("token request to {} failed", self.token_url),
-                source: Some(source.without_url()),
+            .map_err(|source| {
+                TokenFailure::new(None, format!("token request to {} failed", self.token_url))
+                    .with_source(source)
             })?;
         let status = response.status();
-        let body = response.text().await.map_err(|source| Error::Auth {
-            status: Some(status),
-            message: "reading the token response failed".into(),
-            source: Some(source.without_url()),
+        if status.is_redirection() {
+            // Never followed: the client secret must not travel to another origin.
+            return Err(TokenFailure::new(
+                Some(status),
+                "the token endpoint answered with a redirect, which is not followed",
+            ));
+        }
+        let retry_after = crate::retry::parse_retry_after(response.headers());
+        let body = response.text().await.map_err(|source| {
+            // No status: the exchange did not complete, and like a timeout it is transient.
+            TokenFailure::new(
+                None,
+                format!("reading the token response (status {status}) failed"),
+            )
+            .with_source(source)
         })?;
         // A misbehaving endpoint could echo the form back; never let the secret through.
-        let body = body.replace(client_secret.expose_secret(), "[REDACTED]");
+        let body = body.replace(self.client_secret.expose_secret(), "[REDACTED]");
         if !status.is_success() {
             tracing::warn!(status = status.as_u16(), "token request rejected");
-            return Err(Error::Auth {
-                status: Some(status),
-                message: format!("token endpoint answered: {}", snippet(&body)),
-                source: None,
-            });
+            let mut failure = TokenFailure::new(
+                Some(status),
+                format!("token endpoint answered: {}", snippet(&body)),
+            );
+            failure.retry_after = retry_after;
+            return Err(failure);
         }
-        let token: TokenResponse = serde_json::from_str(&body).map_err(|e| Error::Auth {
-            status: Some(status),
-            message: format!("token response is not the expected JSON ({e})"),
-            source: None,
+        let token: TokenResponse = serde_json::from_str(&body).map_err(|e| {
+            TokenFailure::new(
+                Some(status),
+                format!("token response is not the expected JSON ({e})"),
+            )
         })?;
-        let header = bearer_header(&token.access_token).ok_or_else(|| Error::Auth {
-            status: Some(status),
-            message: "the token endpoint returned a token unusable in an HTTP header".into(),
-            source: None,
-        })?;
-        let lifetime = token
-            .expires_in
-            .map(Duration::from_secs)
-            .unwrap_or(ASSUMED_LIFETIME);
+        let header = Some(token.access_token.trim())
+            .filter(|token| !token.is_empty())
+            .and_then(bearer_header)
+            .ok_or_else(|| {
+                TokenFailure::new(
+                    Some(status),
+                    "the token endpoint returned a blank token or one unusable in an HTTP header",
+                )
+            })?;
+        let lifetime = token_lifetime(token.expires_in.as_ref());
         self.fetched.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(expires_in = lifetime.as_secs(), "fetched access token");
         Ok((header, lifetime))
+    }
+}
+
+impl TokenState {
+    /// The cached token if it has not expired yet (used when a refresh failed).
+    fn usable_token(&self, now: Instant) -> Option<Bearer> {
+        self.token
+            .as_ref()
+            .filter(|token| now < token.expires_at)
+            .map(|token| token.bearer.clone())
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    /// Any JSON number (negative and fractional ones included) or absent; see
+    /// [`token_lifetime`].
+    #[serde(default)]
+    expires_in: Option<serde_json::Value>,
+}
+
+/// The lifetime to assume for a token whose response said `expires_in`: missing or not a
+/// number means [`ASSUMED_LIFETIME`]; otherwise clamped to [`MIN_LIFETIME`]..[`MAX_LIFETIME`],
+/// so that `0` or a negative value does not mean one token request per call and an enormous
+/// one does not overflow.
+fn token_lifetime(expires_in: Option<&serde_json::Value>) -> Duration {
+    let Some(seconds) = expires_in.and_then(serde_json::Value::as_f64) else {
+        return ASSUMED_LIFETIME;
+    };
+    if seconds.is_nan() || seconds <= MIN_LIFETIME.as_secs_f64() {
+        MIN_LIFETIME
+    } else if seconds >= MAX_LIFETIME.as_secs_f64() {
+        MAX_LIFETIME
+    } else {
+        Duration::from_secs_f64(seconds)
     }
 }
 
@@ -332,6 +535,33 @@ mod tests {
         };
         assert!(!format!("{bearer:?}").contains("eyJ"));
         assert!(bearer.header.is_sensitive());
+    }
+
+    #[test]
+    fn token_lifetimes_are_clamped_never_panic() {
+        use serde_json::json;
+        assert_eq!(token_lifetime(None), ASSUMED_LIFETIME);
+        assert_eq!(token_lifetime(Some(&json!("soon"))), ASSUMED_LIFETIME);
+        for short in [
+            json!(0),
+            json!(-5),
+            json!(-1e300),
+            json!(0.5),
+            json!(i64::MIN),
+        ] {
+            assert_eq!(token_lifetime(Some(&short)), MIN_LIFETIME, "{short}");
+        }
+        for long in [json!(u64::MAX), json!(1e300), json!(10_000_000)] {
+            assert_eq!(token_lifetime(Some(&long)), MAX_LIFETIME, "{long}");
+        }
+        assert_eq!(token_lifetime(Some(&json!(749))), Duration::from_secs(749));
+        assert_eq!(
+            token_lifetime(Some(&json!(749.5))),
+            Duration::from_millis(749_500)
+        );
+        let response: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"t","expires_in":-3.5}"#).expect("lenient");
+        assert_eq!(token_lifetime(response.expires_in.as_ref()), MIN_LIFETIME);
     }
 
     #[test]

@@ -9,16 +9,27 @@ use crate::{ClassificationMode, Client, Error, SendClassifyMachineAccount200Resp
 /// [`Client::send_classify_machine_account`].
 ///
 /// Await it directly, or call [`send`](Self::send). Nothing is sent until then.
+///
+/// It owns a handle to the client (a cheap clone), so the request and its future are
+/// `Send + 'static`: they can be spawned or stored.
+///
+/// ```no_run
+/// # async fn run(client: sailpoint_v2025::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let task = tokio::spawn(client.send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8").send());
+/// let result = task.await??;
+/// println!("machine: {}", result.is_machine);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
-pub struct ClassifyRequest<'c> {
-    client: &'c Client,
+pub struct ClassifyRequest {
+    client: Client,
     id: String,
     mode: ClassificationMode,
 }
 
-impl<'c> ClassifyRequest<'c> {
-    pub(crate) fn new(client: &'c Client, id: String) -> Self {
+impl ClassifyRequest {
+    pub(crate) fn new(client: Client, id: String) -> Self {
         Self {
             client,
             id,
@@ -54,9 +65,9 @@ impl<'c> ClassifyRequest<'c> {
     }
 }
 
-impl<'c> IntoFuture for ClassifyRequest<'c> {
+impl IntoFuture for ClassifyRequest {
     type Output = Result<SendClassifyMachineAccount200Response, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'c>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'static>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

@@ -1,18 +1,25 @@
-//! The [`Client`]: configuration resolved once, shared state behind an `Arc`, and the attempt
-//! loop (rate limit, auth, retries) around the generated operation.
+//! The [`Client`]: configuration resolved once, shared state behind an `Arc`, and the facade's
+//! operations, each run through the one execution path ([`crate::execute`]).
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tracing::Instrument;
 
 use crate::auth::{Authenticator, Bearer};
 use crate::config::{ClientBuilder, Endpoints};
+use crate::execute::Operation;
 use crate::rate_limit::Limiter;
-use crate::response::{Outcome, read_outcome};
-use crate::retry::is_retryable_status;
 use crate::{
     ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
+};
+
+/// `POST /v2025/accounts/{id}/classify`: idempotent (asking twice for the same account and mode
+/// has the effect of asking once), so every retryable failure is retried.
+const SEND_CLASSIFY_MACHINE_ACCOUNT: Operation = Operation {
+    id: "sendClassifyMachineAccount",
+    idempotent: true,
 };
 
 /// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints.
@@ -40,9 +47,12 @@ pub struct Client {
 pub(crate) struct Inner {
     http: reqwest::Client,
     endpoints: Endpoints,
-    auth: Authenticator,
-    retry: RetryConfig,
+    pub(crate) auth: Authenticator,
+    pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
+    /// The whole-request timeout of the SDK-built HTTP client (`None` with a user's client,
+    /// whose timeouts the SDK does not know).
+    pub(crate) attempt_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Client {
@@ -76,9 +86,12 @@ impl Client {
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
         let resolved = builder.resolve()?;
         let limiter = Limiter::new(&builder.rate_limit)?;
-        let http = match builder.http_client.clone() {
-            Some(http) => http,
-            None => crate::transport::http_client(&builder)?,
+        let (http, attempt_timeout) = match builder.http_client.clone() {
+            Some(http) => (http, None),
+            None => (
+                crate::transport::http_client(&builder)?,
+                Some(builder.timeout),
+            ),
         };
         let auth = Authenticator::new(
             resolved.credentials,
@@ -92,6 +105,7 @@ impl Client {
                 auth,
                 retry: builder.retry,
                 limiter,
+                attempt_timeout,
             }),
         })
     }
@@ -120,8 +134,8 @@ impl Client {
     /// assert!(forced.is_machine);
     /// # Ok(()) }
     /// ```
-    pub fn send_classify_machine_account(&self, id: impl Into<String>) -> ClassifyRequest<'_> {
-        ClassifyRequest::new(self, id.into())
+    pub fn send_classify_machine_account(&self, id: impl Into<String>) -> ClassifyRequest {
+        ClassifyRequest::new(self.clone(), id.into())
     }
 
     /// The base URL the generated client uses (the tenant host plus `/v2025`).
@@ -141,11 +155,16 @@ impl Client {
     ///
     /// [`Error::Auth`] when a token cannot be fetched.
     pub async fn raw(&self) -> Result<sailpoint_v2025_client::Client, Error> {
-        let bearer = self.inner.auth.bearer().await?;
+        let bearer = self
+            .inner
+            .auth
+            .bearer()
+            .await
+            .map_err(|failure| failure.to_error())?;
         Ok(self.generated(&bearer))
     }
 
-    fn generated(&self, bearer: &Bearer) -> sailpoint_v2025_client::Client {
+    pub(crate) fn generated(&self, bearer: &Bearer) -> sailpoint_v2025_client::Client {
         // Cheap: the reqwest client is an `Arc`, and the generated client holds nothing else
         // but the base URL and the `Authorization` value.
         sailpoint_v2025_client::Client::new_with_client(
@@ -155,136 +174,29 @@ impl Client {
         )
     }
 
-    /// The attempt loop of one classify call.
+    /// One classify call, through the execution path.
     pub(crate) async fn classify(
         &self,
         id: &str,
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
         validate_account_id(id)?;
-        let retry = &self.inner.retry;
-        let mut attempt: u32 = 0;
-        let mut refreshed_after_401 = false;
-        loop {
-            attempt += 1;
-            let span = tracing::debug_span!(
-                "sailpoint.classify",
-                operation = "sendClassifyMachineAccount",
-                account_id = %id,
-                mode = %mode,
-                attempt,
-                status = tracing::field::Empty,
-                tracking_id = tracing::field::Empty,
-            );
-            // Instrumenting costs even when nothing listens, so only when a subscriber does.
-            let result = if span.is_disabled() {
-                self.attempt(id, mode).await
-            } else {
-                self.attempt(id, mode).instrument(span.clone()).await
-            };
-            let (bearer, error) = match result {
-                Ok(value) => {
-                    span.record("status", 200);
-                    return Ok(value);
-                }
-                Err(failure) => failure,
-            };
-            if let Some(status) = error.status() {
-                span.record("status", status.as_u16());
-            }
-            if let Some(tracking_id) = error.tracking_id() {
-                span.record("tracking_id", tracking_id);
-            }
-            if let Some(bearer) = &bearer
-                && matches!(error, Error::Unauthorized { .. })
-                && self.inner.auth.can_refresh()
-                && !refreshed_after_401
-            {
-                // One refresh and one more try: the token may have expired or been revoked.
-                // This is authentication, not a retry, so it does not use up an attempt.
-                tracing::info!(parent: &span, "401 Unauthorized; refreshing the token and retrying once");
-                refreshed_after_401 = true;
-                self.inner.auth.invalidate(bearer).await;
-                attempt -= 1;
-                continue;
-            }
-            if let Error::TooManyRequests {
-                retry_after: Some(wait),
-                ..
-            } = &error
-            {
-                // Everyone using this client waits, whether or not this call retries: ISC
-                // limits per client_id and escalates repeated violations.
-                self.inner.limiter.pause(*wait);
-            }
-            if !is_retryable(&error) || attempt >= retry.get_max_attempts() {
-                return Err(error);
-            }
-            let wait = match error.retry_after() {
-                Some(wait) if wait > retry.get_max_retry_after() => {
-                    tracing::warn!(
-                        parent: &span,
-                        retry_after_s = wait.as_secs(),
-                        "Retry-After exceeds the configured maximum; giving up"
-                    );
-                    return Err(error);
-                }
-                Some(wait) => wait,
-                None => retry.backoff(attempt + 1),
-            };
-            tracing::info!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
-            tokio::time::sleep(wait).await;
+        // Built in each branch rather than moved into `instrument`: a future moved into
+        // another would be stored twice in this one (rust-lang/rust#62958).
+        let call = || {
+            self.execute(&SEND_CLASSIFY_MACHINE_ACCOUNT, |client| async move {
+                client
+                    .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
+                    .await
+            })
+        };
+        let span = tracing::debug_span!("sailpoint.classify", account_id = %id, mode = %mode);
+        // Instrumenting costs even when nothing listens, so only when a subscriber does.
+        if span.is_disabled() {
+            call().await
+        } else {
+            call().instrument(span).await
         }
-    }
-
-    /// One attempt: a rate-limit slot, a token, the generated call. On failure, the bearer that
-    /// was used (if one was obtained) and the typed error.
-    async fn attempt(
-        &self,
-        id: &str,
-        mode: ClassificationMode,
-    ) -> Result<SendClassifyMachineAccount200Response, (Option<Bearer>, Error)> {
-        self.inner.limiter.acquire().await;
-        let bearer = self.inner.auth.bearer().await.map_err(|e| (None, e))?;
-        let result = self
-            .generated(&bearer)
-            .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
-            .await;
-        match read_outcome(result).await {
-            Outcome::Success(value) => Ok(value),
-            Outcome::Failure(error) => Err((Some(bearer), error)),
-        }
-    }
-}
-
-/// Whether another attempt may help: 429, 5xx except 501, timeouts, connection failures, and
-/// transient failures of the token endpoint.
-fn is_retryable(error: &Error) -> bool {
-    match error {
-        Error::TooManyRequests { .. }
-        | Error::InternalServerError { .. }
-        | Error::Timeout { .. }
-        | Error::Transport { .. } => true,
-        Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. } => {
-            is_retryable_status(*status)
-        }
-        Error::Auth { .. } => is_transient_auth(error),
-        _ => false,
-    }
-}
-
-fn is_transient_auth(err: &Error) -> bool {
-    match err {
-        Error::Auth {
-            status: Some(status),
-            ..
-        } => is_retryable_status(*status),
-        Error::Auth {
-            status: None,
-            source: Some(_),
-            ..
-        } => true,
-        _ => false,
     }
 }
 

@@ -183,6 +183,28 @@ impl ClientBuilder {
 
     /// Brings your own `reqwest::Client` (proxy, TLS roots, timeouts, User-Agent are then
     /// yours). It is used for the token requests too.
+    ///
+    /// What the SDK's own client sets and yours then must: **no redirects**
+    /// (`.redirect(reqwest::redirect::Policy::none())`; reqwest follows up to 10 by default,
+    /// which would send the client secret and tokens wherever a 3xx points, plain `http`
+    /// included), a whole-request `.timeout(..)` and a `.connect_timeout(..)` (reqwest has
+    /// none by default, so a stalled server holds an attempt until the call's
+    /// [`RetryConfig::deadline`]), and HTTPS only (`.https_only(true)`) unless you test
+    /// against a local server.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(Duration::from_secs(30))
+    ///     .connect_timeout(Duration::from_secs(10))
+    ///     .https_only(true)
+    ///     .build()
+    ///     .expect("TLS backend available");
+    /// let builder = sailpoint_v2025::Client::builder().http_client(http);
+    /// # let _ = builder;
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -34,11 +34,13 @@ pub enum Error {
         body: Box<ErrorResponseDto>,
     },
     /// 401 Unauthorized: no or an expired token. The SDK has already refreshed the token and
-    /// retried once when it manages the token itself.
-    #[error("401 Unauthorized{}", body.error.as_ref().map(|e| format!(": {}", json_text(e))).unwrap_or_default())]
+    /// retried once when it manages the token itself. Every 401 is this variant, whatever its
+    /// body.
+    #[error("401 Unauthorized{}", body.as_ref().and_then(|b| b.error.as_ref()).map(|e| format!(": {}", json_text(e))).unwrap_or_default())]
     Unauthorized {
-        /// The decoded error body (`{"error": "JWT validation failed: ..."}`).
-        body: ListAccessProfiles401Response,
+        /// The decoded error body (`{"error": "JWT validation failed: ..."}`), or `None` when
+        /// the body was not that JSON (e.g. an HTML page from a proxy).
+        body: Option<ListAccessProfiles401Response>,
     },
     /// 403 Forbidden: the identity lacks the authority or scope (`idn:account:update`).
     #[error("403 Forbidden{}", describe(body))]
@@ -47,13 +49,18 @@ pub enum Error {
         body: Box<ErrorResponseDto>,
     },
     /// 429 Too Many Requests after the configured retries (or a `Retry-After` longer than
-    /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after)).
+    /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after)). Every 429 is this
+    /// variant, whatever its body. It is also returned without sending a request when the
+    /// client is paused by an earlier 429 for longer than `max_retry_after`; `retry_after` is
+    /// then the rest of that pause.
     #[error("429 Too Many Requests{}{}",
-        body.message.as_ref().map(|m| format!(": {}", json_text(m).trim())).unwrap_or_default(),
+        body.as_ref().and_then(|b| b.message.as_ref()).map(|m| format!(": {}", json_text(m).trim())).unwrap_or_default(),
         retry_after.map(|d| format!(" (retry after {}s)", d.as_secs_f64())).unwrap_or_default())]
     TooManyRequests {
-        /// The decoded error body (`{"message": " Rate Limit Exceeded "}`).
-        body: ListAccessProfiles429Response,
+        /// The decoded error body (`{"message": " Rate Limit Exceeded "}`), or `None` when the
+        /// body was not that JSON (a proxy's text or HTML page, an empty body) or no request
+        /// was sent.
+        body: Option<ListAccessProfiles429Response>,
         /// The server's `Retry-After`, if it sent a valid one.
         retry_after: Option<Duration>,
     },
@@ -118,6 +125,26 @@ pub enum Error {
         /// The places that were consulted, in precedence order.
         looked_at: String,
     },
+    /// The call did not finish within the total deadline of
+    /// [`RetryConfig::deadline`](crate::RetryConfig::deadline) (attempts, retries, `Retry-After`
+    /// pauses and rate-limit waits together).
+    #[error("deadline of {}s exceeded", deadline.as_secs_f64())]
+    DeadlineExceeded {
+        /// The deadline that was exceeded.
+        deadline: Duration,
+        /// The last attempt's error, if an attempt had failed before the deadline.
+        #[source]
+        last_error: Option<Box<Error>>,
+    },
+    /// A redirect (3xx) response. The SDK never follows redirects: ISC does not send them, and
+    /// following one could send credentials to another origin or over plain HTTP.
+    #[error("{status}: redirect not followed{}", location.as_ref().map(|l| format!(" (Location: {l})")).unwrap_or_default())]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308, ...).
+        status: StatusCode,
+        /// The `Location` header, if the response had a readable one.
+        location: Option<String>,
+    },
     /// The OAuth2 token request failed. Never contains the client secret.
     #[error("authentication failed{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     Auth {
@@ -125,9 +152,10 @@ pub enum Error {
         status: Option<StatusCode>,
         /// What went wrong, including the token endpoint's body when it sent one.
         message: String,
-        /// The transport error, when there was one.
+        /// The transport error, when there was one. Shared: one token request's failure is
+        /// handed to every call that was waiting for it.
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
     },
     /// An argument was rejected before any request was sent.
     #[error("invalid {what}: {problem}")]
@@ -152,6 +180,8 @@ impl Error {
                 Some(*status)
             }
             Error::Auth { status, .. } => *status,
+            Error::Redirect { status, .. } => Some(*status),
+            Error::DeadlineExceeded { .. } => None,
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Config { .. }
@@ -190,6 +220,23 @@ impl Error {
         }
     }
 
+    /// Whether another attempt of the same call may succeed: `429`, 5xx except `501`, timeouts,
+    /// connection failures and transient token-endpoint failures. The client has already retried
+    /// such errors as far as its [`RetryConfig`](crate::RetryConfig) allows; this tells a caller
+    /// whether trying again later is worthwhile. See the retry rules in
+    /// [`RetryConfig`](crate::RetryConfig).
+    ///
+    /// ```
+    /// # fn handle(err: sailpoint_v2025::Error) {
+    /// if err.is_retryable() {
+    ///     eprintln!("transient, try again later: {err}");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        crate::retry::is_retryable(self)
+    }
+
     /// A short, stable name for the kind of error (`bad_request`, `timeout`, ...), handy for
     /// metrics and summaries.
     pub fn kind(&self) -> &'static str {
@@ -206,6 +253,8 @@ impl Error {
             Error::Config { .. } => "config",
             Error::Auth { .. } => "auth",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::DeadlineExceeded { .. } => "deadline_exceeded",
+            Error::Redirect { .. } => "redirect",
         }
     }
 

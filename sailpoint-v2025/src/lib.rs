@@ -105,6 +105,7 @@ mod bulk;
 mod classify;
 mod config;
 mod error;
+mod execute;
 mod rate_limit;
 mod response;
 mod retry;
@@ -120,7 +121,7 @@ pub use config::{
 };
 pub use error::Error;
 pub use rate_limit::RateLimit;
-pub use retry::RetryConfig;
+pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota};
@@ -40,11 +40,17 @@ impl Default for RateLimit {
 }
 
 impl RateLimit {
-    /// At most `requests` calls per `period` for all clones of a client together. Requests are
-    /// paced evenly (a burst of about 2% of `requests`, at least 1) so that no window of length
-    /// `period` ever sees more than `requests - 1` calls; the sustained rate is about 98% of the
-    /// limit. A zero `requests` or `period` is reported by
-    /// [`ClientBuilder::build`](crate::ClientBuilder::build) as a configuration error.
+    /// At most `requests` calls per `period` for all clones of a client together.
+    ///
+    /// The promise, exactly: in any window of length `period` the client sends at most
+    /// `requests - 1` requests, so that a request delayed on its way by up to one pacing
+    /// interval still leaves the server seeing at most `requests` in any such window. Requests
+    /// are paced evenly after a burst of about 2% of `requests` (at least 1); the sustained rate
+    /// is about 98% of the limit. Retries and token requests are not counted (the token
+    /// endpoint is not rate limited by ISC).
+    ///
+    /// A zero `requests` or `period`, or a `period` over a year, is reported by [`ClientBuilder::build`](crate::ClientBuilder::build) as
+    /// [`Error::Config`](crate::Error::Config).
     pub fn new(requests: u32, period: Duration) -> Self {
         Self {
             limit: Some((requests, period)),
@@ -61,8 +67,10 @@ impl RateLimit {
         self.limit.is_none()
     }
 
-    /// The GCRA quota: burst `b`, then one request every `period / (requests - b)`, so any
-    /// window of `period` holds at most `b - 1 + (requests - b)` < `requests` requests.
+    /// The GCRA quota: burst `b`, then one request every `T = period / (requests - b)`, rounded
+    /// up to the nanosecond. GCRA lets `n` requests through only `(n - b) × T` apart or more, so
+    /// `n` requests inside a half-open window of `period` need `(n - b) × T < period`, i.e.
+    /// `n < b + period / T <= requests`: at most `requests - 1`.
     fn quota(&self) -> Result<Option<Quota>, Error> {
         let Some((requests, period)) = self.limit else {
             return Ok(None);
@@ -74,17 +82,23 @@ impl RateLimit {
                 "builder .rate_limit()",
             )
         };
-        if requests == 0 || period.is_zero() {
+        // Beyond a year governor's nanosecond arithmetic can overflow (it panics past 584 years,
+        // and its schedule adds intervals up); no real limit needs such a window.
+        if requests == 0 || period.is_zero() || period > MAX_PERIOD {
             return Err(invalid());
         }
         let burst = (requests / 50).max(1);
         let sustained = requests.saturating_sub(burst).max(1);
-        let interval = period / sustained;
+        let interval_nanos = period.as_nanos().div_ceil(u128::from(sustained));
+        let interval = Duration::from_nanos(u64::try_from(interval_nanos).map_err(|_| invalid())?);
         let quota = Quota::with_period(interval).ok_or_else(invalid)?;
         let burst = NonZeroU32::new(burst).ok_or_else(invalid)?;
         Ok(Some(quota.allow_burst(burst)))
     }
 }
+
+/// The longest window a [`RateLimit`] may have.
+const MAX_PERIOD: Duration = Duration::from_secs(366 * 24 * 3600);
 
 /// The longest shared pause a 429 can impose.
 const MAX_PAUSE: Duration = Duration::from_secs(3600);
@@ -92,7 +106,10 @@ const MAX_PAUSE: Duration = Duration::from_secs(3600);
 /// The shared limiter state of one client and its clones.
 pub(crate) struct Limiter {
     pacing: Option<DefaultDirectRateLimiter>,
-    paused_until: Mutex<Option<Instant>>,
+    /// When the shared pause ends, in nanoseconds after `epoch`; 0 when there never was one.
+    /// An atomic, not a lock: every call reads it, and without a pause that is one load.
+    paused_until: AtomicU64,
+    epoch: Instant,
 }
 
 impl fmt::Debug for Limiter {
@@ -107,20 +124,31 @@ impl Limiter {
     pub(crate) fn new(limit: &RateLimit) -> Result<Self, Error> {
         Ok(Self {
             pacing: limit.quota()?.map(governor::RateLimiter::direct),
-            paused_until: Mutex::new(None),
+            paused_until: AtomicU64::new(0),
+            epoch: Instant::now(),
         })
     }
 
     /// Waits until a request may be sent: past any shared pause, then for a pacing slot.
-    pub(crate) async fn acquire(&self) {
+    ///
+    /// A pause longer than `longest_wait` is not waited out: its remaining time is returned at
+    /// once (the caller fails fast with a 429 instead of blocking).
+    pub(crate) async fn acquire(&self, longest_wait: Duration) -> Result<(), Duration> {
         loop {
-            self.wait_out_pause().await;
+            if let Some(until) = self.pause_remaining() {
+                let remaining = until.saturating_duration_since(Instant::now());
+                if remaining > longest_wait {
+                    return Err(remaining);
+                }
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
             if let Some(pacing) = &self.pacing {
                 pacing.until_ready().await;
             }
             // A 429 may have paused everyone while we waited for a slot.
             if self.pause_remaining().is_none() {
-                return;
+                return Ok(());
             }
         }
     }
@@ -133,21 +161,21 @@ impl Limiter {
         let until = now
             .checked_add(wait.min(MAX_PAUSE))
             .unwrap_or(now + MAX_PAUSE);
-        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if paused.is_none_or(|current| current < until) {
-            *paused = Some(until);
-        }
+        let nanos = u64::try_from(until.saturating_duration_since(self.epoch).as_nanos())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        // A shorter pause never shortens a longer one.
+        self.paused_until.fetch_max(nanos, Ordering::AcqRel);
     }
 
+    /// When the shared pause ends, if it is still on.
     fn pause_remaining(&self) -> Option<Instant> {
-        let paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        paused.filter(|until| *until > Instant::now())
-    }
-
-    async fn wait_out_pause(&self) {
-        while let Some(until) = self.pause_remaining() {
-            tokio::time::sleep_until(until).await;
+        let nanos = self.paused_until.load(Ordering::Acquire);
+        if nanos == 0 {
+            return None;
         }
+        let until = self.epoch.checked_add(Duration::from_nanos(nanos))?;
+        (until > Instant::now()).then_some(until)
     }
 }
 
@@ -161,25 +189,38 @@ mod tests {
         assert!(Limiter::new(&RateLimit::new(5, Duration::ZERO)).is_err());
         assert!(Limiter::new(&RateLimit::new(1, Duration::from_secs(1))).is_ok());
         assert!(Limiter::new(&RateLimit::unlimited()).is_ok());
+        // Values governor cannot represent are errors, not panics.
+        let years = Duration::from_secs(600 * 365 * 24 * 3600);
+        assert!(Limiter::new(&RateLimit::new(2, years)).is_err());
+        assert!(Limiter::new(&RateLimit::new(u32::MAX, Duration::MAX)).is_err());
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_pause_holds_every_caller() {
         let limiter = Limiter::new(&RateLimit::unlimited()).expect("valid");
         limiter.pause(Duration::from_secs(2));
+        let forever = Duration::MAX;
         let start = Instant::now();
-        limiter.acquire().await;
+        limiter.acquire(forever).await.expect("waits");
         assert!(start.elapsed() >= Duration::from_secs(2));
         // A shorter pause never shortens a longer one.
         limiter.pause(Duration::from_secs(5));
         limiter.pause(Duration::from_secs(1));
         let start = Instant::now();
-        limiter.acquire().await;
+        limiter.acquire(forever).await.expect("waits");
         assert!(start.elapsed() >= Duration::from_secs(5));
+        // A pause longer than the caller may wait is not waited out.
+        limiter.pause(Duration::from_secs(30));
+        let remaining = limiter
+            .acquire(Duration::from_secs(1))
+            .await
+            .expect_err("fails fast");
+        assert_eq!(remaining, Duration::from_secs(30));
+        limiter.acquire(forever).await.expect("waits");
         // An absurd Retry-After neither overflows nor pauses for more than an hour.
         limiter.pause(Duration::from_secs(u64::MAX));
         let start = Instant::now();
-        limiter.acquire().await;
+        limiter.acquire(forever).await.expect("waits");
         let paused = start.elapsed();
         assert!(paused >= Duration::from_secs(3599) && paused <= Duration::from_secs(3601));
     }

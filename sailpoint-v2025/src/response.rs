@@ -11,29 +11,34 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::retry::parse_retry_after;
-use crate::{Error, ErrorResponseDto, SendClassifyMachineAccount200Response};
+use crate::{Error, ErrorResponseDto};
 
 /// The generated operation's result type.
 pub(crate) type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
 
-/// A classify attempt's outcome.
-pub(crate) enum Outcome {
-    Success(SendClassifyMachineAccount200Response),
-    Failure(Error),
-}
-
-pub(crate) async fn read_outcome(
-    result: GeneratedResult<SendClassifyMachineAccount200Response>,
-) -> Outcome {
+/// One attempt's typed outcome.
+pub(crate) async fn read_outcome<T>(result: GeneratedResult<T>) -> Result<T, Error> {
     use progenitor_client::Error as Gen;
     let error = match result {
-        Ok(value) => return Outcome::Success(value.into_inner()),
+        Ok(value) => return Ok(value.into_inner()),
         Err(Gen::ErrorResponse(value)) => {
             let status = value.status();
             let retry_after = parse_retry_after(value.headers());
             match collect(value.into_inner()).await {
                 Ok(body) => decode_error(status, retry_after, body),
                 Err(error) => error,
+            }
+        }
+        Err(Gen::UnexpectedResponse(response)) if response.status().is_redirection() => {
+            // Never followed (the SDK's HTTP client has redirects off): a redirect is not an
+            // answer from ISC, and its body is not read.
+            Error::Redirect {
+                status: response.status(),
+                location: response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .map(str::to_owned),
             }
         }
         Err(Gen::UnexpectedResponse(response)) => {
@@ -57,7 +62,7 @@ pub(crate) async fn read_outcome(
             problem,
         },
     };
-    Outcome::Failure(error)
+    Err(error)
 }
 
 fn transport(source: reqwest::Error) -> Error {
@@ -97,14 +102,18 @@ pub(crate) fn decode_error(
         400 => typed(status, &body, |body| Error::BadRequest {
             body: Box::new(body),
         }),
-        401 => typed(status, &body, |body| Error::Unauthorized { body }),
+        // Every 401 and 429 keeps its meaning whatever its body (a proxy's HTML, text, nothing):
+        // the token refresh and the Retry-After pause depend on it.
+        401 => Error::Unauthorized {
+            body: serde_json::from_slice(&body).ok(),
+        },
         403 => typed(status, &body, |body| Error::Forbidden {
             body: Box::new(body),
         }),
-        429 => typed(status, &body, |body| Error::TooManyRequests {
-            body,
+        429 => Error::TooManyRequests {
+            body: serde_json::from_slice(&body).ok(),
             retry_after,
-        }),
+        },
         500 => typed(status, &body, |body| Error::InternalServerError {
             body: Box::new(body),
         }),
@@ -150,6 +159,25 @@ mod tests {
             Error::TooManyRequests { .. }
         ));
         assert_eq!(decode(500, dto).tracking_id(), Some("t1"));
+    }
+
+    #[test]
+    fn every_401_and_429_keeps_its_variant_whatever_the_body() {
+        for body in [
+            "",
+            "<html>Too Many</html>",
+            "rate limited",
+            "{\"message\": 3",
+        ] {
+            assert!(matches!(
+                decode(429, body),
+                Error::TooManyRequests { body: None, .. }
+            ));
+            assert!(matches!(
+                decode(401, body),
+                Error::Unauthorized { body: None }
+            ));
+        }
     }
 
     #[test]

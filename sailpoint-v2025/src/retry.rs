@@ -1,13 +1,30 @@
-//! Retry policy: which failures are retried, and how long to wait between attempts.
+//! Retry policy: the one place that decides which failures are retried, and how long to wait
+//! between attempts.
 //!
-//! Retrying `POST /accounts/{id}/classify` is safe because the operation is idempotent: asking
-//! twice for the same account and mode leaves the account classified the same way and returns
-//! the same answer. That is why this SDK retries this POST, unlike SailPoint's other SDKs.
+//! # Idempotent and non-idempotent operations
+//!
+//! Every operation the [`Client`](crate::Client) runs declares whether it is idempotent.
+//!
+//! * **Idempotent** operations are retried on every retryable failure ([`is_retryable`]): 429,
+//!   5xx except 501, timeouts, connection failures, transient token-endpoint failures. Asking
+//!   twice has the same effect as asking once. `POST /accounts/{id}/classify` is one: asking
+//!   twice for the same account and mode leaves the account classified the same way and returns
+//!   the same answer. That is why this SDK retries this POST, unlike SailPoint's other SDKs.
+//! * **Non-idempotent** operations are retried only when the request provably did not reach
+//!   the server's processing: a connection that could not be established, a token that could
+//!   not be obtained (the API request was never sent), and a 429 (ISC rejects it before
+//!   processing). A timeout, a reset connection or a 5xx may have come after the server acted,
+//!   so those are returned to the caller.
+//!
+//! In both cases a 401 gets one token refresh and one more try (the request was rejected before
+//! processing), and a request that cannot be built is never retried.
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
+
+use crate::Error;
 
 /// How the client retries failed calls.
 ///
@@ -22,6 +39,13 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// When the attempts run out, the last attempt's typed error is returned.
 ///
+/// Every call also has a total [`deadline`](Self::deadline) (default 5 minutes) covering its
+/// attempts, the waits between them, `Retry-After` pauses and rate-limit waits; past it the
+/// call fails with [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded).
+/// Idempotent operations (classification is one) are retried on every failure for which
+/// [`Error::is_retryable`](crate::Error::is_retryable) is true; non-idempotent ones only when
+/// the request provably did not reach the server (a refused connection, no token, a 429).
+///
 /// ```
 /// use std::time::Duration;
 /// use sailpoint_v2025::RetryConfig;
@@ -30,8 +54,11 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///     .max_attempts(8)
 ///     .initial_backoff(Duration::from_millis(500))
 ///     .max_backoff(Duration::from_secs(30))
-///     .max_retry_after(Duration::from_secs(300));
+///     .max_retry_after(Duration::from_secs(300))
+///     .deadline(Duration::from_secs(900));
 /// assert_eq!(patient.get_max_attempts(), 8);
+/// assert_eq!(patient.get_deadline(), Duration::from_secs(900));
+/// assert_eq!(RetryConfig::default().get_deadline(), sailpoint_v2025::DEFAULT_DEADLINE);
 /// assert_eq!(RetryConfig::disabled().get_max_attempts(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,17 +67,23 @@ pub struct RetryConfig {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
+    deadline: Duration,
 }
 
+/// The default total deadline of one call.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
 impl Default for RetryConfig {
-    /// 5 attempts, backoff from 200 ms up to 20 s, and `Retry-After` waits of up to 120 s
-    /// (ISC's rate-limit windows are 10 s; escalated waits of minutes are surfaced instead).
+    /// 5 attempts, backoff from 200 ms up to 20 s, `Retry-After` waits of up to 120 s (ISC's
+    /// rate-limit windows are 10 s; escalated waits of minutes are surfaced instead), and a
+    /// total deadline of 5 minutes per call ([`DEFAULT_DEADLINE`]).
     fn default() -> Self {
         Self {
             max_attempts: 5,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(20),
             max_retry_after: Duration::from_secs(120),
+            deadline: DEFAULT_DEADLINE,
         }
     }
 }
@@ -93,6 +126,23 @@ impl RetryConfig {
         self
     }
 
+    /// The longest one call may take in total (default [`DEFAULT_DEADLINE`], 5 minutes): every
+    /// attempt, the backoff between them, `Retry-After` pauses and rate-limit waits. A call
+    /// still running then is stopped and fails with
+    /// [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded), carrying the last
+    /// attempt's error. A wait that would end past the deadline fails at once instead of
+    /// sleeping in vain. `Duration::MAX` means no deadline. Each attempt is bounded separately
+    /// by the client's [`timeout`](crate::ClientBuilder::timeout).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The configured total deadline of one call.
+    pub fn get_deadline(&self) -> Duration {
+        self.deadline
+    }
+
     /// The configured maximum number of attempts.
     pub fn get_max_attempts(&self) -> u32 {
         self.max_attempts
@@ -117,15 +167,55 @@ impl RetryConfig {
     }
 }
 
-/// Whether a status is worth another attempt (429 is handled by the caller with
-/// `Retry-After`).
+/// Whether a status is worth another attempt: 429, and 5xx except 501.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED)
 }
 
-/// Parses `Retry-After`: delay-seconds (`"5"`) or an HTTP-date (`"Wed, 21 Oct 2015 07:28:00
-/// GMT"`); a date in the past means "now". Anything else is ignored.
+/// Whether another attempt of an idempotent call may succeed (the rule behind
+/// [`Error::is_retryable`]).
+pub(crate) fn is_retryable(error: &Error) -> bool {
+    match error {
+        Error::TooManyRequests { .. }
+        | Error::InternalServerError { .. }
+        | Error::Timeout { .. }
+        | Error::Transport { .. } => true,
+        Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. } => {
+            is_retryable_status(*status)
+        }
+        // No status: the token endpoint could not be reached or did not answer in time.
+        // A status: 429 and 5xx are transient; 400/401 (rejected credentials) and a 200 with an
+        // unusable token are not.
+        Error::Auth { status, .. } => status.is_none_or(is_retryable_status),
+        _ => false,
+    }
+}
+
+/// Whether the request provably did not reach the server's processing, so that even a
+/// non-idempotent operation may be retried.
+fn was_not_processed(error: &Error) -> bool {
+    match error {
+        // ISC rejects a rate-limited request before processing it.
+        Error::TooManyRequests { .. } => true,
+        // No token, so the API request was never sent.
+        Error::Auth { .. } => true,
+        Error::Transport { source } => source.is_connect(),
+        _ => false,
+    }
+}
+
+/// The retry decision of the execution path: whether `error` is retried for an operation that
+/// is (or is not) idempotent. See the module documentation.
+pub(crate) fn should_retry(error: &Error, idempotent: bool) -> bool {
+    is_retryable(error) && (idempotent || was_not_processed(error))
+}
+
+/// Parses `Retry-After`: delay-seconds (`"5"`) or an HTTP-date in any of the three RFC 9110
+/// forms (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850 `Sunday, 06-Nov-94 08:49:37
+/// GMT`, asctime `Sun Nov  6 08:49:37 1994`). A date is measured against the response's own
+/// `Date` header when it has a valid one, so a skewed local clock does not matter; a date in
+/// the past means "now". Anything else is ignored.
 pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
@@ -135,12 +225,13 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         // `try_`: an absurd value such as `1e300` is ignored instead of panicking.
         return Duration::try_from_secs_f64(seconds).ok();
     }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(date);
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    let at = httpdate::parse_http_date(value).ok()?;
+    let now = headers
+        .get(DATE)
+        .and_then(|date| date.to_str().ok())
+        .and_then(|date| httpdate::parse_http_date(date.trim()).ok())
+        .unwrap_or_else(SystemTime::now);
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -166,8 +257,8 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past means now"
         );
-        let future = chrono::Utc::now() + chrono::Duration::seconds(90);
-        let wait = parse_retry_after(&headers(&future.to_rfc2822())).expect("date parses");
+        let future = SystemTime::now() + Duration::from_secs(90);
+        let wait = parse_retry_after(&headers(&httpdate::fmt_http_date(future))).expect("parses");
         assert!(wait > Duration::from_secs(80) && wait <= Duration::from_secs(90));
         assert_eq!(parse_retry_after(&headers("soon")), None);
         assert_eq!(parse_retry_after(&headers("-3")), None);
@@ -209,6 +300,66 @@ mod tests {
             assert!(!is_retryable_status(
                 StatusCode::from_u16(status).expect("status")
             ));
+        }
+    }
+
+    #[test]
+    fn http_dates_in_all_three_forms_are_measured_against_the_date_header() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            DATE,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        for later in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            h.insert(RETRY_AFTER, HeaderValue::from_static(later));
+            assert_eq!(
+                parse_retry_after(&h),
+                Some(Duration::from_secs(30)),
+                "{later}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_idempotent_operations_retry_only_what_never_reached_the_server() {
+        let unavailable = Error::UnexpectedStatus {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: String::new(),
+            detail: None,
+            retry_after: None,
+        };
+        let limited = Error::TooManyRequests {
+            body: None,
+            retry_after: Some(Duration::from_secs(1)),
+        };
+        let no_token = Error::Auth {
+            status: None,
+            message: "token endpoint unreachable".into(),
+            source: None,
+        };
+        let rejected = Error::Auth {
+            status: Some(StatusCode::UNAUTHORIZED),
+            message: "bad credentials".into(),
+            source: None,
+        };
+        let invalid = Error::InvalidInput {
+            what: "request",
+            problem: "cannot be built".into(),
+        };
+        for (error, idempotent, non_idempotent) in [
+            (&unavailable, true, false),
+            (&limited, true, true),
+            (&no_token, true, true),
+            (&rejected, false, false),
+            (&invalid, false, false),
+        ] {
+            assert_eq!(should_retry(error, true), idempotent, "{error:?}");
+            assert_eq!(should_retry(error, false), non_idempotent, "{error:?}");
+            assert_eq!(error.is_retryable(), idempotent, "{error:?}");
         }
     }
 

@@ -1,4 +1,5 @@
-//! The HTTP client the SDK builds when the user brings none: timeouts, TLS and User-Agent.
+//! The HTTP client the SDK builds when the user brings none: timeouts, TLS, User-Agent, and no
+//! redirects.
 
 use crate::Error;
 use crate::config::ClientBuilder;
@@ -30,7 +31,10 @@ pub(crate) fn http_client(builder: &ClientBuilder) -> Result<reqwest::Client, Er
     let http = reqwest::Client::builder()
         .user_agent(agent)
         .connect_timeout(builder.connect_timeout)
-        .timeout(builder.timeout);
+        .timeout(builder.timeout)
+        // ISC does not redirect. Following a 3xx could send the client secret (token endpoint)
+        // or a token to another origin, or over plain http; a 3xx becomes `Error::Redirect`.
+        .redirect(reqwest::redirect::Policy::none());
     let http = crate::tls::backend(http)?;
     http.build().map_err(|e| {
         Error::config(

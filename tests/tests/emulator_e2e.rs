@@ -525,8 +525,8 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
     match &err {
         Error::Unauthorized { body } => {
             let text = body
-                .error
                 .as_ref()
+                .and_then(|body| body.error.as_ref())
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(text.contains("JWT is expired"), "{text}");

@@ -142,7 +142,7 @@ async fn a_429_with_retries_disabled_is_too_many_requests() {
     match &err {
         Error::TooManyRequests { body, retry_after } => {
             assert_eq!(
-                body.message,
+                body.as_ref().and_then(|body| body.message.clone()),
                 Some(serde_json::json!(" Rate Limit Exceeded "))
             );
             let wait = retry_after.expect("Retry-After");

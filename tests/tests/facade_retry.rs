@@ -131,7 +131,7 @@ async fn a_retry_after_over_the_maximum_is_returned_at_once() {
         Error::TooManyRequests { body, retry_after } => {
             assert_eq!(*retry_after, Some(Duration::from_secs(30)));
             assert_eq!(
-                body.message,
+                body.as_ref().and_then(|body| body.message.clone()),
                 Some(serde_json::json!(" Rate Limit Exceeded "))
             );
         }

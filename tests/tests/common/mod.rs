@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -117,7 +119,8 @@ pub fn assert_auth_error(err: &Error, status: u16, needles: &[&str]) {
 pub fn assert_unauthorized(err: &Error, message: &str) {
     match err {
         Error::Unauthorized { body } => {
-            assert_eq!(body.error, Some(serde_json::json!(message)));
+            let error = body.as_ref().and_then(|body| body.error.clone());
+            assert_eq!(error, Some(serde_json::json!(message)));
         }
         other => panic!("expected Unauthorized, got {other:?}"),
     }
