@@ -143,7 +143,10 @@ pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 /// use sailpoint_v2025::ClassificationMode;
 ///
 /// assert_eq!(ClassificationMode::ForceMachine.to_string(), "forceMachine");
-/// assert_eq!("ignoreManual".parse(), Ok(ClassificationMode::IgnoreManual));
+/// assert_eq!(
+///     "ignoreManual".parse::<ClassificationMode>().ok(),
+///     Some(ClassificationMode::IgnoreManual)
+/// );
 /// ```
 pub use sailpoint_v2025_client::types::ClassificationMode;
 /// One message of an [`ErrorResponseDto`]: its text and locale.
