@@ -110,7 +110,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
     steps.run("cargo publish --dry-run", || {
         crate::packaging::publish_dry_run(&root)
     })?;
-    steps.run("packaged crates and READMEs in a fresh project", || {
+    steps.run("packaged crates, fresh project", || {
         crate::fresh_project::packaged_crates_build(&root)
     })?;
 
