@@ -1,7 +1,8 @@
 //! Classify machine accounts: the README's "run it" command.
 //!
 //! ```text
-//! cargo run --example classify -- [ACCOUNT_ID ...] [--file ids.txt|-] [--mode forceMachine] [--json]
+//! cargo run --example classify -- [ACCOUNT_ID ...] [--mode forceMachine] [--json]
+//! cargo run --example classify -- --file ids.txt|-|<(cmd) [--mode ...] [--json]
 //! ```
 //!
 //! With SailPoint configuration present (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
@@ -9,15 +10,14 @@
 //! Without, it starts the bundled local ISC emulator (`sailpoint-v2025-testkit`), says so, and
 //! classifies the given ids there, or the emulator's demo accounts when none are given.
 //!
-//! Output: one line per account on stdout (`--json`: JSON lines), in input order, then a summary
-//! (on stderr with `--json`). Progress goes to stderr: a bar with rate and ETA on a terminal,
-//! plain lines otherwise. The exit code is 1 if any account failed, 2 on bad usage or
-//! configuration.
+//! Output: exactly one line per account on stdout (`--json`: one JSON object per line), in input
+//! order. The summary and progress go to stderr. `--help` has the details and the exit codes.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -28,15 +28,48 @@ use sailpoint_v2025::{
     ENV_CLIENT_SECRET, Error, SendClassifyMachineAccount200Response,
 };
 use sailpoint_v2025_testkit::{Emulator, demo};
-use tokio::io::AsyncBufReadExt;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+
+/// The longest input line read; a longer one stops the run (no id is that long).
+const MAX_LINE_BYTES: u64 = 64 * 1024;
+
+const AFTER_HELP: &str = "\
+Configuration (first found wins, per setting):
+  SAIL_BASE_URL        the tenant's API host, e.g. https://acme.api.identitynow.com
+  SAIL_CLIENT_ID       OAuth2 client id (API client or personal access token)
+  SAIL_CLIENT_SECRET   OAuth2 client secret
+  SAIL_ACCESS_TOKEN    a ready bearer token (instead of client id and secret)
+  ./config.json        {\"BaseURL\": ..., \"ClientId\": ..., \"ClientSecret\": ...}, read for
+                       what the environment leaves unset
+  None of these set (or --emulator): the bundled local ISC emulator is started and used, and
+  without ids its demo accounts are classified.
+
+Input: ids as arguments, or --file PATH with one id per line (`-` for stdin; FIFOs and
+  <(command) work too: the input is read once, as a stream). Blank lines are skipped.
+
+Output: exactly one line per account on stdout, in input order:
+  text:   <id>  machine | <id>  human | <id>  FAILED  <error>
+  --json: {\"id\":\"...\",\"isMachine\":true}
+          {\"id\":\"...\",\"error\":{\"kind\":\"forbidden\",\"status\":403,\"trackingId\":\"...\",\"message\":\"...\"}}
+          (kind: see sailpoint_v2025::Error::kind; status and trackingId may be null)
+  The summary and progress go to stderr. A closed stdout (e.g. `| head -1`) ends the run quietly.
+
+Exit codes:
+  0  every account was classified
+  1  some accounts failed (see their lines)
+  2  usage, configuration or authentication error, or unreadable input (the message names
+     the line); the run stops early";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "classify",
-    about = "Classify SailPoint ISC accounts as machine or human (POST /v2025/accounts/{id}/classify)"
+    version,
+    about = "Classify SailPoint ISC accounts as machine or human (POST /v2025/accounts/{id}/classify)",
+    after_help = AFTER_HELP
 )]
 struct Args {
     /// Account ids to classify.
+    #[arg(conflicts_with = "file")]
     ids: Vec<String>,
     /// A file with one account id per line (`-` for stdin); blank lines are skipped.
     #[arg(long, value_name = "PATH")]
@@ -64,6 +97,13 @@ fn parse_mode(value: &str) -> Result<ClassificationMode, String> {
     })
 }
 
+/// Writes a line to stderr; a closed stderr is not worth a panic.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -73,12 +113,13 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Usage errors exit with 2 (clap's convention).
     let args = Args::parse();
     match run(args).await {
         Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(message) => {
-            eprintln!("error: {message}");
+            note!("error: {message}");
             ExitCode::from(2)
         }
     }
@@ -94,20 +135,25 @@ fn tenant_configured() -> bool {
     ]
     .iter()
     .any(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()))
-        || std::path::Path::new(sailpoint_v2025::DEFAULT_CONFIG_FILE).exists()
+        || Path::new(sailpoint_v2025::DEFAULT_CONFIG_FILE).exists()
 }
 
+/// A problem with the input that stops the run once the ids before it are done.
+type InputFailure = Arc<Mutex<Option<String>>>;
+
 async fn run(args: Args) -> Result<Summary, String> {
+    let every = Duration::try_from_secs_f64(args.progress_every)
+        .map_err(|_| "--progress-every must be a non-negative number of seconds".to_string())?;
     let mut _emulator = None;
     let (client, default_ids) = if tenant_configured() && !args.emulator {
         let client = Client::from_env().map_err(|e| e.to_string())?;
-        eprintln!("Using the tenant at {}", client.api_base_url());
+        note!("Using the tenant at {}", client.api_base_url());
         (client, Vec::new())
     } else {
         let emulator = Emulator::start()
             .await
             .map_err(|e| format!("cannot start the local emulator: {e}"))?;
-        eprintln!(
+        note!(
             "No SailPoint tenant configured ({ENV_BASE_URL}, {ENV_CLIENT_ID}/{ENV_CLIENT_SECRET} or \
              ./config.json): using the bundled local ISC emulator at {}",
             emulator.base_url()
@@ -125,25 +171,28 @@ async fn run(args: Args) -> Result<Summary, String> {
         (client, ids)
     };
 
+    let input_failure = InputFailure::default();
     let (results, total): (BulkClassify, Option<u64>) = match &args.file {
         Some(path) if path.as_os_str() == "-" => {
-            let lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-            (client.classify_account_stream(id_lines(lines)), None)
+            let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+            let ids = id_lines(stdin, "stdin".into(), input_failure.clone());
+            (client.classify_account_stream(ids), None)
         }
         Some(path) => {
-            let total = count_ids(path).await?;
+            // Opened and read once, front to back: works for FIFOs and `<(command)` too.
             let file = tokio::fs::File::open(path)
                 .await
                 .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-            let lines = tokio::io::BufReader::new(file).lines();
-            (client.classify_account_stream(id_lines(lines)), Some(total))
+            let reader = tokio::io::BufReader::new(file);
+            let ids = id_lines(reader, path.display().to_string(), input_failure.clone());
+            (client.classify_account_stream(ids), None)
         }
         None => {
             let ids = if args.ids.is_empty() {
                 if default_ids.is_empty() {
                     return Err("no account ids given (pass ids or --file)".into());
                 }
-                eprintln!(
+                note!(
                     "No ids given: classifying the emulator's {} demo accounts",
                     default_ids.len()
                 );
@@ -159,47 +208,68 @@ async fn run(args: Args) -> Result<Summary, String> {
         .classification_mode(args.mode)
         .concurrency(args.concurrency)
         .ordered(true);
-    let every = Duration::try_from_secs_f64(args.progress_every)
-        .map_err(|_| "--progress-every must be a non-negative number of seconds".to_string())?;
-    Ok(report(results, total, args.json, every).await)
+    let summary = report(results, total, args.json, every).await?;
+    if let Some(problem) = input_failure.lock().map_or(None, |mut f| f.take()) {
+        return Err(problem);
+    }
+    Ok(summary)
 }
 
-/// Non-blank lines of a reader, as a stream of ids (read lazily).
-fn id_lines<R>(lines: tokio::io::Lines<R>) -> impl Stream<Item = String> + Send + 'static
+/// Non-blank lines of a reader, trimmed, as a stream of ids, read lazily as the calls start.
+/// A read error, invalid UTF-8 or an overlong line ends the stream and is recorded (naming the
+/// line) in `failure`.
+fn id_lines<R>(
+    reader: R,
+    source: String,
+    failure: InputFailure,
+) -> impl Stream<Item = String> + Send + 'static
 where
-    R: tokio::io::AsyncBufRead + Unpin + Send + 'static,
+    R: AsyncBufRead + Unpin + Send + 'static,
 {
-    futures::stream::unfold(lines, |mut lines| async move {
-        loop {
-            match lines.next_line().await {
-                Ok(Some(line)) if line.trim().is_empty() => continue,
-                Ok(Some(line)) => return Some((line.trim().to_string(), lines)),
-                Ok(None) => return None,
-                Err(e) => {
-                    eprintln!("error reading ids: {e}");
-                    return None;
+    let state = (reader, 0u64, Vec::new());
+    futures::stream::unfold(state, move |(mut reader, mut line, mut buf)| {
+        let source = source.clone();
+        let failure = failure.clone();
+        async move {
+            let fail = |problem: String| {
+                if let Ok(mut slot) = failure.lock() {
+                    slot.get_or_insert(problem);
+                }
+            };
+            loop {
+                line += 1;
+                buf.clear();
+                let read = (&mut reader)
+                    .take(MAX_LINE_BYTES + 1)
+                    .read_until(b'\n', &mut buf)
+                    .await;
+                match read {
+                    Ok(0) => return None,
+                    Ok(_) if buf.len() as u64 > MAX_LINE_BYTES => {
+                        fail(format!(
+                            "line {line} of {source} is longer than {MAX_LINE_BYTES} bytes"
+                        ));
+                        return None;
+                    }
+                    Ok(_) => match std::str::from_utf8(&buf) {
+                        Ok(text) if text.trim().is_empty() => continue,
+                        Ok(text) => {
+                            let id = text.trim().to_string();
+                            return Some((id, (reader, line, buf)));
+                        }
+                        Err(_) => {
+                            fail(format!("line {line} of {source} is not valid UTF-8"));
+                            return None;
+                        }
+                    },
+                    Err(e) => {
+                        fail(format!("cannot read line {line} of {source}: {e}"));
+                        return None;
+                    }
                 }
             }
         }
     })
-}
-
-async fn count_ids(path: &PathBuf) -> Result<u64, String> {
-    let file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let mut lines = tokio::io::BufReader::new(file).lines();
-    let mut count = 0;
-    while let Some(line) = lines
-        .next_line()
-        .await
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-    {
-        if !line.trim().is_empty() {
-            count += 1;
-        }
-    }
-    Ok(count)
 }
 
 #[derive(Default)]
@@ -301,15 +371,17 @@ impl Progress {
                     return;
                 }
                 *last = Instant::now();
-                eprintln!("{}", plain_progress(summary, started.elapsed(), *total));
+                note!("{}", plain_progress(summary, started.elapsed(), *total));
             }
         }
     }
 
-    fn println(&self, line: &str) {
+    /// Writes one result line to stdout (the bar, if any, steps aside).
+    fn println(&self, line: &str) -> std::io::Result<()> {
+        let write = || writeln!(std::io::stdout().lock(), "{line}");
         match self {
-            Progress::Bar(bar) => bar.suspend(|| println!("{line}")),
-            Progress::Plain { .. } => println!("{line}"),
+            Progress::Bar(bar) => bar.suspend(write),
+            Progress::Plain { .. } => write(),
         }
     }
 
@@ -337,38 +409,98 @@ fn plain_progress(summary: &Summary, elapsed: Duration, total: Option<u64>) -> S
     line
 }
 
+/// Failures that every other id would hit too: stop instead of failing each of them.
+fn stops_the_run(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Auth { .. } | Error::Config { .. } | Error::Unauthorized { .. }
+    )
+}
+
+/// Prints one line per result, stopping early on a failure that would fail every id or on a
+/// closed stdout; the summary goes to stderr.
 async fn report(
     mut results: BulkClassify,
     total: Option<u64>,
     json: bool,
     progress_every: Duration,
-) -> Summary {
+) -> Result<Summary, String> {
     let mut summary = Summary::default();
     let mut progress = Progress::new(total, progress_every);
+    let mut fatal = None;
     while let Some((id, result)) = results.next().await {
         summary.record(&result);
-        progress.println(&if json {
+        let line = if json {
             json_line(&id, &result)
         } else {
             text_line(&id, &result)
-        });
+        };
+        if let Err(e) = progress.println(&line) {
+            progress.finish();
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                // The reader is gone (e.g. `| head -1`): nobody wants the rest.
+                return Ok(summary);
+            }
+            return Err(format!("cannot write to stdout: {e}"));
+        }
         progress.update(&summary);
+        if let Err(error) = &result
+            && stops_the_run(error)
+        {
+            fatal = Some(format!(
+                "{}\nstopped after {} account(s): every other account would fail the same way",
+                with_causes(error),
+                summary.total()
+            ));
+            break;
+        }
     }
+    // Stop the calls still in flight before reporting.
+    drop(results);
     progress.finish();
-    let _ = std::io::stdout().flush();
-    if json {
-        eprintln!("{}", summary.line());
-    } else {
-        println!("{}", summary.line());
+    note!("{}", summary.line());
+    match fatal {
+        Some(message) => Err(message),
+        None => Ok(summary),
     }
-    summary
+}
+
+/// The error and its causes (`source()` chain), as `error: cause: cause`. The SDK's messages
+/// are one line each, with the server's control characters escaped.
+fn with_causes(error: &Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&escape_controls(&cause.to_string()));
+        source = cause.source();
+    }
+    text
+}
+
+/// `text` with control characters escaped, so that one account stays one line.
+fn escape_controls(id: &str) -> String {
+    if id.chars().any(char::is_control) {
+        id.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        id.to_string()
+    }
 }
 
 fn text_line(id: &str, result: &Result<SendClassifyMachineAccount200Response, Error>) -> String {
+    let id = escape_controls(id);
     match result {
         Ok(r) if r.is_machine => format!("{id}  machine"),
         Ok(_) => format!("{id}  human"),
-        Err(e) => format!("{id}  FAILED  {e}"),
+        Err(e) => format!("{id}  FAILED  {}", with_causes(e)),
     }
 }
 
@@ -381,7 +513,7 @@ fn json_line(id: &str, result: &Result<SendClassifyMachineAccount200Response, Er
                 "kind": e.kind(),
                 "status": e.status().map(|s| s.as_u16()),
                 "trackingId": e.tracking_id(),
-                "message": e.to_string(),
+                "message": with_causes(e),
             }
         }),
     };

@@ -16,6 +16,9 @@ use tracing::Instrument;
 
 use crate::Error;
 use crate::error::Redacted;
+use crate::error::TransportError;
+use crate::redact::Redactor;
+use crate::response::MAX_TOKEN_RESPONSE_BYTES;
 
 /// Lifetime assumed when the token endpoint does not say (`expires_in` missing).
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
@@ -119,7 +122,7 @@ impl fmt::Debug for Bearer {
 pub(crate) struct TokenFailure {
     status: Option<StatusCode>,
     message: String,
-    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    source: Option<TransportError>,
     /// The token endpoint's `Retry-After` (on a 429 or 503), if any.
     pub(crate) retry_after: Option<Duration>,
 }
@@ -135,7 +138,7 @@ impl TokenFailure {
     }
 
     fn with_source(mut self, source: reqwest::Error) -> Self {
-        self.source = Some(Arc::new(source.without_url()));
+        self.source = Some(TransportError::new(source.without_url()));
         self
     }
 
@@ -423,16 +426,28 @@ impl TokenSource {
             ));
         }
         let retry_after = crate::retry::parse_retry_after(response.headers());
-        let body = response.text().await.map_err(|source| {
-            // No status: the exchange did not complete, and like a timeout it is transient.
-            TokenFailure::new(
-                None,
-                format!("reading the token response (status {status}) failed"),
-            )
-            .with_source(source)
-        })?;
-        // A misbehaving endpoint could echo the form back; never let the secret through.
-        let body = body.replace(self.client_secret.expose_secret(), "[REDACTED]");
+        // Read up to a cap, so a flooding endpoint cannot exhaust memory.
+        let body = crate::response::read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
+            .await
+            .map_err(|source| {
+                // No status: the exchange did not complete, and like a timeout it is transient.
+                TokenFailure::new(
+                    None,
+                    format!("reading the token response (status {status}) failed"),
+                )
+                .with_source(source)
+            })?
+            .ok_or_else(|| {
+                let message =
+                    format!("the token response exceeds {MAX_TOKEN_RESPONSE_BYTES} bytes");
+                TokenFailure::new(Some(status), message)
+            })?;
+        // A misbehaving endpoint could echo the form back (raw or encoded): never let the
+        // secret through.
+        let body = String::from_utf8_lossy(&body);
+        let body = Redactor::new([self.client_secret.expose_secret()])
+            .redact(&body)
+            .into_owned();
         if !status.is_success() {
             tracing::warn!(status = status.as_u16(), "token request rejected");
             let mut failure = TokenFailure::new(
@@ -443,9 +458,15 @@ impl TokenSource {
             return Err(failure);
         }
         let token: TokenResponse = serde_json::from_str(&body).map_err(|e| {
+            // Only the kind and position: serde_json's message can quote a value.
             TokenFailure::new(
                 Some(status),
-                format!("token response is not the expected JSON ({e})"),
+                format!(
+                    "token response is not the expected JSON ({:?} error at line {} column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
             )
         })?;
         let header = Some(token.access_token.trim())

@@ -11,6 +11,7 @@ use crate::auth::{Authenticator, Bearer};
 use crate::config::{ClientBuilder, Endpoints};
 use crate::execute::Operation;
 use crate::rate_limit::Limiter;
+use crate::response::ResponseReader;
 use crate::{
     ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
 };
@@ -53,6 +54,8 @@ pub(crate) struct Inner {
     /// The whole-request timeout of the SDK-built HTTP client (`None` with a user's client,
     /// whose timeouts the SDK does not know).
     pub(crate) attempt_timeout: Option<Duration>,
+    /// Typed results and errors: redaction of the client's secrets, the body cap.
+    pub(crate) reader: ResponseReader,
 }
 
 impl fmt::Debug for Client {
@@ -93,6 +96,7 @@ impl Client {
                 Some(builder.timeout),
             ),
         };
+        let reader = ResponseReader::new(&resolved.credentials, builder.max_response_bytes);
         let auth = Authenticator::new(
             resolved.credentials,
             resolved.endpoints.token.clone(),
@@ -106,6 +110,7 @@ impl Client {
                 retry: builder.retry,
                 limiter,
                 attempt_timeout,
+                reader,
             }),
         })
     }
@@ -170,7 +175,10 @@ impl Client {
         sailpoint_v2025_client::Client::new_with_client(
             &self.inner.endpoints.api,
             self.inner.http.clone(),
-            Some(bearer.header.clone()),
+            sailpoint_v2025_client::CallContext {
+                authorization: Some(bearer.header.clone()),
+                max_response_bytes: self.inner.reader.max_response_bytes,
+            },
         )
     }
 
@@ -180,7 +188,7 @@ impl Client {
         id: &str,
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
-        validate_account_id(id)?;
+        crate::account_id::validate_account_id(id)?;
         // Built in each branch rather than moved into `instrument`: a future moved into
         // another would be stored twice in this one (rust-lang/rust#62958).
         let call = || {
@@ -196,57 +204,6 @@ impl Client {
             call().await
         } else {
             call().instrument(span).await
-        }
-    }
-}
-
-/// Rejects ids that cannot be sent as one path segment before any request is made. Everything
-/// else is percent-encoded by the generated client (`/`, `?`, `#`, `%`, spaces, non-ASCII).
-fn validate_account_id(id: &str) -> Result<(), Error> {
-    let invalid = |problem: &str| Error::InvalidInput {
-        what: "account id",
-        problem: problem.to_string(),
-    };
-    if id.trim().is_empty() {
-        return Err(invalid("is empty or whitespace"));
-    }
-    // URL parsers treat `.` and `..` (also percent-encoded) as relative segments and `\` as `/`,
-    // so such an id would change the path instead of naming an account.
-    if id == "." || id == ".." {
-        return Err(invalid("`.` and `..` are not account ids"));
-    }
-    if id.contains('\\') {
-        return Err(invalid(
-            "contains `\\`, which URLs treat as a path separator",
-        ));
-    }
-    if id.chars().any(char::is_control) {
-        return Err(invalid("contains control characters"));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_ids_are_rejected_or_allowed_deliberately() {
-        for bad in ["", "   ", "\t", ".", "..", "a\\b", "a\nb"] {
-            assert!(
-                matches!(validate_account_id(bad), Err(Error::InvalidInput { .. })),
-                "{bad:?}"
-            );
-        }
-        for fine in [
-            "ef38f94347e94562b5bb8424a56397d8",
-            "a/b",
-            "a?b#c",
-            "%2e%2e",
-            "ü",
-            "...",
-        ] {
-            assert!(validate_account_id(fine).is_ok(), "{fine:?}");
         }
     }
 }

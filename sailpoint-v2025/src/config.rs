@@ -31,6 +31,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default cap on a response body: 4 MiB (see [`ClientBuilder::max_response_bytes`]).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MAX_RESPONSE_BYTES;
+
 const API_VERSION_PATH: &str = "/v2025";
 
 /// Builds a [`Client`].
@@ -52,6 +55,7 @@ const API_VERSION_PATH: &str = "/v2025";
 /// | HTTP client | [`http_client`](Self::http_client) | a new rustls `reqwest::Client` |
 /// | User-Agent suffix | [`user_agent_suffix`](Self::user_agent_suffix) | none |
 /// | plain `http://` to non-loopback hosts | [`allow_insecure_http`](Self::allow_insecure_http) | refused |
+/// | longest response body read | [`max_response_bytes`](Self::max_response_bytes) | 4 MiB ([`DEFAULT_MAX_RESPONSE_BYTES`]) |
 ///
 /// ```no_run
 /// # fn main() -> Result<(), sailpoint_v2025::Error> {
@@ -68,7 +72,7 @@ const API_VERSION_PATH: &str = "/v2025";
 /// ```
 #[must_use = "a builder does nothing until `.build()` is called"]
 pub struct ClientBuilder {
-    base_url: Option<String>,
+    base_url: Option<BaseUrl>,
     credentials: Option<Credentials>,
     pub(crate) retry: RetryConfig,
     pub(crate) rate_limit: RateLimit,
@@ -77,8 +81,26 @@ pub struct ClientBuilder {
     pub(crate) http_client: Option<reqwest::Client>,
     pub(crate) user_agent_suffix: Option<String>,
     allow_insecure_http: bool,
+    pub(crate) max_response_bytes: usize,
     environment: Option<HashMap<String, String>>,
     config_file: Option<PathBuf>,
+}
+
+/// The base URL as the builder was given it.
+#[derive(Clone)]
+enum BaseUrl {
+    Url(String),
+    /// A tenant name, checked when the client is built.
+    Tenant(String),
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaseUrl::Url(url) => fmt::Debug::fmt(&redact_userinfo(url), f),
+            BaseUrl::Tenant(name) => f.debug_tuple("Tenant").field(name).finish(),
+        }
+    }
 }
 
 impl Default for ClientBuilder {
@@ -93,6 +115,7 @@ impl Default for ClientBuilder {
             http_client: None,
             user_agent_suffix: None,
             allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             environment: None,
             config_file: None,
         }
@@ -102,7 +125,7 @@ impl Default for ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
+            .field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
@@ -111,6 +134,7 @@ impl fmt::Debug for ClientBuilder {
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("environment", &self.environment.as_ref().map(|_| Redacted))
             .field("config_file", &self.config_file)
             .finish()
@@ -120,18 +144,28 @@ impl fmt::Debug for ClientBuilder {
 impl ClientBuilder {
     /// The tenant's API host, e.g. `https://acme.api.identitynow.com`. `/v2025` and
     /// `/oauth/token` are appended by the client; a trailing slash or an already present
-    /// `/v2025` is tolerated.
+    /// `/v2025` is tolerated. A URL with credentials (`user:password@`), a query or a fragment
+    /// is refused (and its password never echoed).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.base_url = Some(BaseUrl::Url(url.into()));
         self
     }
 
-    /// Shorthand for `base_url("https://{tenant}.api.identitynow.com")`.
-    pub fn tenant(mut self, tenant: impl AsRef<str>) -> Self {
-        self.base_url = Some(format!(
-            "https://{}.api.identitynow.com",
-            tenant.as_ref().trim()
-        ));
+    /// Shorthand for `base_url("https://{tenant}.api.identitynow.com")`. The tenant name must be
+    /// a DNS label of lowercase letters, digits and `-` (e.g. `acme`); anything else makes
+    /// [`build`](Self::build) fail with [`Error::Config`] for the setting `tenant`, so a name
+    /// such as `evil.example/x` can never send credentials to another host.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.base_url = Some(BaseUrl::Tenant(tenant.into()));
+        self
+    }
+
+    /// The longest response body the client reads, in bytes (default 4 MiB,
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer body, with or without `Content-Length`, stops
+    /// being read at the limit and the call fails with [`Error::BodyTooLarge`]; error bodies
+    /// are kept only as a 4 KiB snippet either way. Token responses are capped at 64 KiB.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -289,9 +323,19 @@ impl ClientBuilder {
         };
         let file = file.unwrap_or_default();
 
-        let base_url = self
-            .base_url
-            .clone()
+        if self.max_response_bytes == 0 {
+            return Err(Error::config(
+                "max response bytes",
+                "must be at least 1",
+                "builder .max_response_bytes()",
+            ));
+        }
+        let builder_base_url = match &self.base_url {
+            Some(BaseUrl::Url(url)) => Some(url.clone()),
+            Some(BaseUrl::Tenant(name)) => Some(tenant_url(name)?),
+            None => None,
+        };
+        let base_url = builder_base_url
             .or_else(|| env(ENV_BASE_URL))
             .or(file.base_url)
             .ok_or_else(|| {
@@ -381,6 +425,16 @@ impl Endpoints {
         let trimmed = base_url.trim();
         // Errors show the URL without any `user:password@` (refused below, but never echoed).
         let shown = redact_userinfo(trimmed);
+        // Any `@` means credentials (an unencoded `/` in a password even turns the password
+        // into the host, `https://p/w@host` being host `p` and path `/w@host`): refused
+        // before parsing, so no reading of it can reach the network or a message.
+        if trimmed.contains('@') {
+            return Err(Error::config(
+                "base URL",
+                format!("`{shown}` must not carry credentials (`user:password@`)"),
+                looked_at,
+            ));
+        }
         let url = reqwest::Url::parse(trimmed).map_err(|e| {
             Error::config(
                 "base URL",
@@ -419,7 +473,11 @@ impl Endpoints {
                 ));
             }
         }
-        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
             return Err(Error::config(
                 "base URL",
                 format!("`{shown}` must not carry credentials, a query or a fragment"),
@@ -438,13 +496,36 @@ impl Endpoints {
     }
 }
 
-/// `url` with the userinfo part of its authority (`user:password@`) replaced by `[REDACTED]@`.
+/// The tenant's API host, for a valid tenant name (a DNS label: `[a-z0-9-]`, 1 to 63
+/// characters, not starting or ending with `-`).
+fn tenant_url(name: &str) -> Result<String, Error> {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !valid {
+        return Err(Error::config(
+            "tenant",
+            format!(
+                "`{name}` is not a tenant name: use lowercase letters, digits and `-` only \
+                 (e.g. `acme` for https://acme.api.identitynow.com), or .base_url() for \
+                 another host"
+            ),
+            "builder .tenant()",
+        ));
+    }
+    Ok(format!("https://{name}.api.identitynow.com"))
+}
+
+/// `url` with everything between `://` and the last `@` replaced by `[REDACTED]`: the userinfo
+/// (`user:password@`), even when an unencoded `/`, `?` or `#` in the password hides where the
+/// authority ends. Over-redacting a path with an `@` is harmless; echoing a password is not.
 fn redact_userinfo(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| start + i);
-    match url[start..end].rfind('@') {
+    match url[start..].rfind('@') {
         Some(at) => format!("{}[REDACTED]@{}", &url[..start], &url[start + at + 1..]),
         None => url.to_string(),
     }
@@ -563,6 +644,42 @@ mod tests {
     }
 
     #[test]
+    fn tenant_names_are_dns_labels() {
+        for good in ["acme", "acme-sandbox", "a", "123", &"a".repeat(63)] {
+            assert_eq!(
+                tenant_url(good).expect(good),
+                format!("https://{good}.api.identitynow.com")
+            );
+        }
+        for bad in [
+            "",
+            " ",
+            "a.b",
+            "evil.example/x",
+            "Acme",
+            "acme ",
+            "-acme",
+            "acme-",
+            "a@b",
+            "a:1",
+            "ü",
+            &"a".repeat(64),
+        ] {
+            let err = tenant_url(bad).expect_err(bad);
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        setting: "tenant",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn plain_http_only_for_loopback_or_when_allowed() {
         assert!(Endpoints::parse("http://127.0.0.1:8080", false).is_ok());
         assert!(Endpoints::parse("http://localhost:8080", false).is_ok());
@@ -579,6 +696,8 @@ mod tests {
             "ftp://acme",
             "https://",
             "https://u:p@acme.example.com",
+            "https://:p@acme.example.com",
+            "https://u@acme.example.com",
             "https://acme.example.com?x=1",
         ] {
             let err = Endpoints::parse(url, false).expect_err(url);

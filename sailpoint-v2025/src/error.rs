@@ -1,170 +1,329 @@
-//! The one error type of the SDK.
+//! The one error type of the SDK, and the opaque types its variants carry.
 
+use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::server_text::{Escaped, Shown};
 use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles429Response};
 
 /// Everything that can go wrong when calling SailPoint through this SDK.
 ///
 /// Each documented status of the operation has its own variant carrying SailPoint's typed body;
-/// anything else keeps the status and the raw body, so nothing the server said is lost.
-/// Use [`Error::status`], [`Error::tracking_id`] and [`Error::retry_after`] to inspect an error
-/// without matching on variants. No variant ever contains a client secret or an access token.
+/// anything else keeps the status and a bounded snippet of the body, so what the server said is
+/// not lost. Use [`Error::status`], [`Error::tracking_id`], [`Error::retry_after`] and
+/// [`Error::kind`] to inspect an error without matching on variants.
+///
+/// * No variant ever contains a client secret or an access token: server text is redacted
+///   (raw, percent-, form-, JSON- and HTML-encoded forms) before it is kept.
+/// * Server text is kept bounded ([`ResponseDetails::body`], at most 4 KiB) and `Display`
+///   escapes control characters, so an error can be logged as is.
+/// * `Display` never repeats the source error: walk [`source()`](StdError::source) (as
+///   `anyhow`'s `{:#}` does) for the cause.
+/// * Variants and their fields are `#[non_exhaustive]`: match with `..`.
+///
+/// [`Error::kind`] names each variant with a stable string:
+///
+/// | `kind()` | variant | status |
+/// |---|---|---|
+/// | `bad_request` | [`BadRequest`](Error::BadRequest) | 400 |
+/// | `unauthorized` | [`Unauthorized`](Error::Unauthorized) | 401 |
+/// | `forbidden` | [`Forbidden`](Error::Forbidden) | 403 |
+/// | `too_many_requests` | [`TooManyRequests`](Error::TooManyRequests) | 429 |
+/// | `internal_server_error` | [`InternalServerError`](Error::InternalServerError) | 500 |
+/// | `unexpected_status` | [`UnexpectedStatus`](Error::UnexpectedStatus) | any other |
+/// | `invalid_body` | [`InvalidBody`](Error::InvalidBody) | any |
+/// | `body_too_large` | [`BodyTooLarge`](Error::BodyTooLarge) | any |
+/// | `redirect` | [`Redirect`](Error::Redirect) | 3xx |
+/// | `timeout` | [`Timeout`](Error::Timeout) | none |
+/// | `deadline_exceeded` | [`DeadlineExceeded`](Error::DeadlineExceeded) | none |
+/// | `transport` | [`Transport`](Error::Transport) | none |
+/// | `config` | [`Config`](Error::Config) | none |
+/// | `auth` | [`Auth`](Error::Auth) | the token endpoint's, if any |
+/// | `invalid_input` | [`InvalidInput`](Error::InvalidInput) | none |
 ///
 /// ```
 /// # fn handle(err: sailpoint_v2025::Error) {
 /// match &err {
-///     sailpoint_v2025::Error::Forbidden { body } => {
+///     sailpoint_v2025::Error::Forbidden { body, .. } => {
 ///         eprintln!("missing scope idn:account:update? {:?}", body.detail_code);
 ///     }
-///     other => eprintln!("{other} (status {:?}, trackingId {:?})", other.status(), other.tracking_id()),
+///     other => eprintln!(
+///         "{other} (kind {}, status {:?}, trackingId {:?})",
+///         other.kind(),
+///         other.status(),
+///         other.tracking_id()
+///     ),
 /// }
 /// # }
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// 400 Bad Request: the request was invalid (SailPoint's `ErrorResponseDto`).
-    #[error("400 Bad Request{}", describe(body))]
+    #[non_exhaustive]
     BadRequest {
         /// The decoded error body.
         body: Box<ErrorResponseDto>,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
     },
-    /// 401 Unauthorized: no or an expired token. The SDK has already refreshed the token and
-    /// retried once when it manages the token itself. Every 401 is this variant, whatever its
-    /// body.
-    #[error("401 Unauthorized{}", body.as_ref().and_then(|b| b.error.as_ref()).map(|e| format!(": {}", json_text(e))).unwrap_or_default())]
+    /// 401 Unauthorized: no or an expired token, whatever the body. The SDK has already
+    /// refreshed the token and retried once when it manages the token itself.
+    #[non_exhaustive]
     Unauthorized {
-        /// The decoded error body (`{"error": "JWT validation failed: ..."}`), or `None` when
-        /// the body was not that JSON (e.g. an HTML page from a proxy).
+        /// The decoded error body (`{"error": "JWT validation failed: ..."}`), when it is one.
         body: Option<ListAccessProfiles401Response>,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
     },
     /// 403 Forbidden: the identity lacks the authority or scope (`idn:account:update`).
-    #[error("403 Forbidden{}", describe(body))]
+    #[non_exhaustive]
     Forbidden {
         /// The decoded error body.
         body: Box<ErrorResponseDto>,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
     },
-    /// 429 Too Many Requests after the configured retries (or a `Retry-After` longer than
-    /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after)). Every 429 is this
-    /// variant, whatever its body. It is also returned without sending a request when the
-    /// client is paused by an earlier 429 for longer than `max_retry_after`; `retry_after` is
-    /// then the rest of that pause.
-    #[error("429 Too Many Requests{}{}",
-        body.as_ref().and_then(|b| b.message.as_ref()).map(|m| format!(": {}", json_text(m).trim())).unwrap_or_default(),
-        retry_after.map(|d| format!(" (retry after {}s)", d.as_secs_f64())).unwrap_or_default())]
+    /// 429 Too Many Requests (whatever the body) after the configured retries, or with a
+    /// `Retry-After` longer than
+    /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after). It is also
+    /// returned without sending a request when the client is paused by an earlier 429 for
+    /// longer than `max_retry_after`; `retry_after` is then the rest of that pause.
+    #[non_exhaustive]
     TooManyRequests {
-        /// The decoded error body (`{"message": " Rate Limit Exceeded "}`), or `None` when the
-        /// body was not that JSON (a proxy's text or HTML page, an empty body) or no request
-        /// was sent.
+        /// The decoded error body (`{"message": " Rate Limit Exceeded "}`), when it is one.
         body: Option<ListAccessProfiles429Response>,
         /// The server's `Retry-After`, if it sent a valid one.
         retry_after: Option<Duration>,
+        /// Status, ids and a snippet of the raw body; `None` when no request was sent.
+        response: Option<Box<ResponseDetails>>,
     },
     /// 500 Internal Server Error (SailPoint's `ErrorResponseDto`).
-    #[error("500 Internal Server Error{}", describe(body))]
+    #[non_exhaustive]
     InternalServerError {
         /// The decoded error body.
         body: Box<ErrorResponseDto>,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
     },
-    /// A status the operation does not document (404, 502, 503, ...), with the raw body.
-    ///
-    /// When the body is an `ErrorResponseDto` (SailPoint's usual error shape) it is decoded
-    /// into `detail` as well.
-    #[error("{status}{}", match detail { Some(d) => describe(d), None => raw_snippet(body) })]
+    /// A status the operation does not document (404, 502, 503, ...).
+    #[non_exhaustive]
     UnexpectedStatus {
         /// The HTTP status.
         status: StatusCode,
-        /// The raw body, lossily decoded as UTF-8.
-        body: String,
         /// The body decoded as SailPoint's `ErrorResponseDto`, when it is one.
         detail: Option<Box<ErrorResponseDto>>,
         /// The server's `Retry-After`, if any.
         retry_after: Option<Duration>,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
     },
-    /// A response whose body could not be decoded as the documented type (e.g. truncated
-    /// JSON, or HTML from a proxy on a documented status).
-    #[error(
-        "{status}: response body is not the documented JSON ({source}){}",
-        raw_snippet(body)
-    )]
+    /// A response whose body is not the documented JSON (e.g. truncated JSON, or HTML from a
+    /// proxy on a documented status). `trackingId` and `detailCode` are still recovered when the
+    /// body is a JSON object that has them.
+    #[non_exhaustive]
     InvalidBody {
         /// The HTTP status.
         status: StatusCode,
-        /// The raw body, lossily decoded as UTF-8.
-        body: String,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
         /// Why decoding failed.
-        #[source]
-        source: serde_json::Error,
+        source: DecodeError,
+    },
+    /// A response body longer than
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes): reading
+    /// stopped there, so a flood cannot exhaust memory.
+    #[non_exhaustive]
+    BodyTooLarge {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The configured limit, in bytes.
+        limit: usize,
+    },
+    /// A redirect (3xx) response. The SDK never follows redirects: ISC does not send them, and
+    /// following one could send credentials to another origin or over plain HTTP.
+    #[non_exhaustive]
+    Redirect {
+        /// The HTTP status (301, 302, 303, 307, 308, ...).
+        status: StatusCode,
+        /// The `Location` header, if the response had a readable one (shown escaped).
+        location: Option<String>,
+    },
+    /// The call did not finish within the total deadline of
+    /// [`RetryConfig::deadline`](crate::RetryConfig::deadline) (attempts, retries, `Retry-After`
+    /// pauses and rate-limit waits together).
+    #[non_exhaustive]
+    DeadlineExceeded {
+        /// The deadline that was exceeded.
+        deadline: Duration,
+        /// The last attempt's error, if an attempt had failed before the deadline (also the
+        /// [`source()`](StdError::source)).
+        last_error: Option<Box<Error>>,
     },
     /// The request timed out (connect or whole-request timeout).
-    #[error("request timed out")]
+    #[non_exhaustive]
     Timeout {
         /// The underlying error.
-        #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// The request could not be sent or the response not read (connection refused or reset,
     /// TLS, DNS, ...).
-    #[error("transport error: {source}")]
+    #[non_exhaustive]
     Transport {
         /// The underlying error.
-        #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// A configuration setting is missing or malformed.
-    #[error("configuration error: {setting}: {problem} (looked at: {looked_at})")]
+    #[non_exhaustive]
     Config {
-        /// The setting, e.g. `base URL` or `client secret`.
+        /// The setting, e.g. `base URL`, `tenant` or `client secret`.
         setting: &'static str,
         /// What is wrong with it.
         problem: String,
         /// The places that were consulted, in precedence order.
         looked_at: String,
     },
-    /// The call did not finish within the total deadline of
-    /// [`RetryConfig::deadline`](crate::RetryConfig::deadline) (attempts, retries, `Retry-After`
-    /// pauses and rate-limit waits together).
-    #[error("deadline of {}s exceeded", deadline.as_secs_f64())]
-    DeadlineExceeded {
-        /// The deadline that was exceeded.
-        deadline: Duration,
-        /// The last attempt's error, if an attempt had failed before the deadline.
-        #[source]
-        last_error: Option<Box<Error>>,
-    },
-    /// A redirect (3xx) response. The SDK never follows redirects: ISC does not send them, and
-    /// following one could send credentials to another origin or over plain HTTP.
-    #[error("{status}: redirect not followed{}", location.as_ref().map(|l| format!(" (Location: {l})")).unwrap_or_default())]
-    Redirect {
-        /// The HTTP status (301, 302, 303, 307, 308, ...).
-        status: StatusCode,
-        /// The `Location` header, if the response had a readable one.
-        location: Option<String>,
-    },
     /// The OAuth2 token request failed. Never contains the client secret.
-    #[error("authentication failed{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[non_exhaustive]
     Auth {
         /// The token endpoint's status, when it answered.
         status: Option<StatusCode>,
-        /// What went wrong, including the token endpoint's body when it sent one.
+        /// What went wrong, including a bounded, redacted snippet of the token endpoint's body
+        /// when it sent one.
         message: String,
-        /// The transport error, when there was one. Shared: one token request's failure is
-        /// handed to every call that was waiting for it.
-        #[source]
-        source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+        /// The transport error, when there was one.
+        source: Option<TransportError>,
     },
-    /// An argument was rejected before any request was sent.
-    #[error("invalid {what}: {problem}")]
+    /// An argument was rejected, or a request could not be built, before anything was sent.
+    /// Never retried.
+    #[non_exhaustive]
     InvalidInput {
         /// The argument, e.g. `account id`.
         what: &'static str,
         /// Why it was rejected.
         problem: String,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::BadRequest { body, .. }
+            | Error::Forbidden { body, .. }
+            | Error::InternalServerError { body, .. } => {
+                write_status(f, self.status())?;
+                describe(f, body)
+            }
+            Error::Unauthorized { body, response } => {
+                f.write_str("401 Unauthorized")?;
+                match body.as_ref().and_then(|b| b.error.as_ref()) {
+                    Some(error) => write!(f, ": {}", Shown(&json_text(error))),
+                    None => raw_snippet(f, response),
+                }
+            }
+            Error::TooManyRequests {
+                body,
+                retry_after,
+                response,
+            } => {
+                f.write_str("429 Too Many Requests")?;
+                match (body.as_ref().and_then(|b| b.message.as_ref()), response) {
+                    (Some(message), _) => write!(f, ": {}", Shown(&json_text(message)))?,
+                    (None, Some(response)) => raw_snippet(f, response)?,
+                    (None, None) => {}
+                }
+                if let Some(wait) = retry_after {
+                    write!(f, " (retry after {}s)", wait.as_secs_f64())?;
+                }
+                Ok(())
+            }
+            Error::UnexpectedStatus {
+                status,
+                detail,
+                response,
+                ..
+            } => {
+                write_status(f, Some(*status))?;
+                match detail {
+                    Some(detail) => describe(f, detail),
+                    None => raw_snippet(f, response),
+                }
+            }
+            Error::InvalidBody {
+                status, response, ..
+            } => {
+                write_status(f, Some(*status))?;
+                f.write_str(": response body is not the documented JSON")?;
+                if let Some(id) = response.tracking_id() {
+                    write!(f, " (trackingId: {})", Shown(id))?;
+                }
+                raw_snippet(f, response)
+            }
+            Error::BodyTooLarge { status, limit } => {
+                write_status(f, Some(*status))?;
+                write!(
+                    f,
+                    ": response body exceeds the {limit}-byte limit (ClientBuilder::max_response_bytes)"
+                )
+            }
+            Error::Redirect { status, location } => {
+                write_status(f, Some(*status))?;
+                f.write_str(": redirect not followed")?;
+                if let Some(location) = location {
+                    write!(f, " (Location: {})", Shown(location))?;
+                }
+                Ok(())
+            }
+            Error::DeadlineExceeded { deadline, .. } => {
+                write!(f, "deadline of {}s exceeded", deadline.as_secs_f64())
+            }
+            Error::Timeout { .. } => f.write_str("request timed out"),
+            Error::Transport { .. } => f.write_str("transport error"),
+            Error::Config {
+                setting,
+                problem,
+                looked_at,
+            } => write!(
+                f,
+                "configuration error: {setting}: {} (looked at: {})",
+                Escaped(problem),
+                Escaped(looked_at)
+            ),
+            Error::Auth {
+                status, message, ..
+            } => {
+                f.write_str("authentication failed")?;
+                if let Some(status) = status {
+                    write!(f, " ({status})")?;
+                }
+                write!(f, ": {}", Escaped(message))
+            }
+            Error::InvalidInput { what, problem } => {
+                write!(f, "invalid {what}: {}", Escaped(problem))
+            }
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::InvalidBody { source, .. } => Some(source),
+            Error::DeadlineExceeded {
+                last_error: Some(last),
+                ..
+            } => Some(last.as_ref()),
+            Error::Timeout { source } | Error::Transport { source } => Some(source),
+            Error::Auth {
+                source: Some(source),
+                ..
+            } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -176,37 +335,53 @@ impl Error {
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
             Error::TooManyRequests { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::InternalServerError { .. } => Some(StatusCode::INTERNAL_SERVER_ERROR),
-            Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. } => {
-                Some(*status)
-            }
+            Error::UnexpectedStatus { status, .. }
+            | Error::InvalidBody { status, .. }
+            | Error::BodyTooLarge { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
-            Error::Redirect { status, .. } => Some(*status),
-            Error::DeadlineExceeded { .. } => None,
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Config { .. }
+            | Error::DeadlineExceeded { .. }
             | Error::InvalidInput { .. } => None,
         }
     }
 
-    /// SailPoint's `trackingId` for this error, if the body carried one. Quote it to SailPoint
-    /// support.
+    /// SailPoint's `trackingId` for this error, if the body carried one (as a top-level string,
+    /// even when the rest of the body did not decode). Quote it to SailPoint support.
     pub fn tracking_id(&self) -> Option<&str> {
-        self.error_response()?.tracking_id.as_deref()
+        self.response()?.tracking_id()
     }
 
-    /// SailPoint's `detailCode` for this error (e.g. `400.1 Bad Request Content`), if any.
+    /// SailPoint's `detailCode` for this error (e.g. `400.1 Bad Request Content`), if the body
+    /// carried one (as a top-level string, even when the rest of the body did not decode).
     pub fn detail_code(&self) -> Option<&str> {
-        self.error_response()?.detail_code.as_deref()
+        self.response()?.detail_code()
     }
 
     /// The decoded `ErrorResponseDto`, for the statuses that carry one.
     pub fn error_response(&self) -> Option<&ErrorResponseDto> {
         match self {
-            Error::BadRequest { body }
-            | Error::Forbidden { body }
-            | Error::InternalServerError { body } => Some(body),
+            Error::BadRequest { body, .. }
+            | Error::Forbidden { body, .. }
+            | Error::InternalServerError { body, .. } => Some(body),
             Error::UnexpectedStatus { detail, .. } => detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Status, recovered ids and a bounded snippet of the body, for errors that came from an
+    /// HTTP response with a readable body.
+    pub fn response(&self) -> Option<&ResponseDetails> {
+        match self {
+            Error::BadRequest { response, .. }
+            | Error::Unauthorized { response, .. }
+            | Error::Forbidden { response, .. }
+            | Error::InternalServerError { response, .. }
+            | Error::UnexpectedStatus { response, .. }
+            | Error::InvalidBody { response, .. } => Some(response),
+            Error::TooManyRequests { response, .. } => response.as_deref(),
             _ => None,
         }
     }
@@ -237,8 +412,8 @@ impl Error {
         crate::retry::is_retryable(self)
     }
 
-    /// A short, stable name for the kind of error (`bad_request`, `timeout`, ...), handy for
-    /// metrics and summaries.
+    /// A short, stable name for the kind of error, handy for metrics and summaries. The
+    /// complete list is in the table of [`Error`]'s documentation.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::BadRequest { .. } => "bad_request",
@@ -248,13 +423,14 @@ impl Error {
             Error::InternalServerError { .. } => "internal_server_error",
             Error::UnexpectedStatus { .. } => "unexpected_status",
             Error::InvalidBody { .. } => "invalid_body",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::Redirect { .. } => "redirect",
+            Error::DeadlineExceeded { .. } => "deadline_exceeded",
             Error::Timeout { .. } => "timeout",
             Error::Transport { .. } => "transport",
             Error::Config { .. } => "config",
             Error::Auth { .. } => "auth",
             Error::InvalidInput { .. } => "invalid_input",
-            Error::DeadlineExceeded { .. } => "deadline_exceeded",
-            Error::Redirect { .. } => "redirect",
         }
     }
 
@@ -269,14 +445,170 @@ impl Error {
             looked_at: looked_at.into(),
         }
     }
+
+    pub(crate) fn invalid_input(what: &'static str, problem: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// What an error keeps of the HTTP response it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseDetails {
+    pub(crate) status: StatusCode,
+    pub(crate) tracking_id: Option<String>,
+    pub(crate) detail_code: Option<String>,
+    pub(crate) body: String,
+    pub(crate) body_truncated: bool,
+}
+
+impl ResponseDetails {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body's top-level `trackingId` string, if it had one.
+    pub fn tracking_id(&self) -> Option<&str> {
+        self.tracking_id.as_deref()
+    }
+
+    /// The body's top-level `detailCode` string, if it had one.
+    pub fn detail_code(&self) -> Option<&str> {
+        self.detail_code.as_deref()
+    }
+
+    /// The start of the body (at most 4 KiB), lossily decoded as UTF-8, with secrets redacted.
+    /// Raw server text: escape it before showing it anywhere that interprets control
+    /// characters (`Error`'s `Display` does).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// Whether [`body`](Self::body) is only the start of a longer body.
+    pub fn is_body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+}
+
+/// A failure below HTTP: connecting, TLS, sending the request or reading the response.
+///
+/// Opaque, so that the SDK's HTTP stack can change without breaking your code; its
+/// [`source()`](StdError::source) chain has the details. Cheap to clone (one token request's
+/// failure is handed to every call that waited for it).
+#[derive(Clone)]
+pub struct TransportError {
+    inner: std::sync::Arc<reqwest::Error>,
+}
+
+impl TransportError {
+    pub(crate) fn new(inner: reqwest::Error) -> Self {
+        Self {
+            inner: std::sync::Arc::new(inner),
+        }
+    }
+
+    /// Whether connecting failed (refused, DNS, TLS handshake): the request was not sent.
+    pub fn is_connect(&self) -> bool {
+        self.inner.is_connect()
+    }
+
+    /// Whether a timeout expired.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.is_timeout()
+    }
+
+    /// Whether reading the response body failed.
+    pub fn is_body(&self) -> bool {
+        self.inner.is_body() || self.inner.is_decode()
+    }
+
+    /// The underlying `reqwest` error, for the SDK's own decisions (e.g. retries).
+    #[allow(dead_code)]
+    pub(crate) fn reqwest(&self) -> &reqwest::Error {
+        &self.inner
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner.source()
+    }
+}
+
+/// Why a body is not the documented JSON: the kind and position of the problem.
+///
+/// The parser's own message is not kept as is: it can quote the offending value, which may be
+/// an echoed secret or control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    message: String,
+    line: usize,
+    column: usize,
+    eof: bool,
+}
+
+impl DecodeError {
+    pub(crate) fn new(error: &serde_json::Error, redactor: &crate::redact::Redactor) -> Self {
+        let message = error.to_string();
+        let message = redactor.redact(&message);
+        Self {
+            message: Shown(&message).to_string(),
+            line: error.line(),
+            column: error.column(),
+            eof: error.is_eof(),
+        }
+    }
+
+    /// The line (from 1) where decoding failed.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column (from 1) where decoding failed.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// Whether the body ended early (truncated JSON).
+    pub fn is_eof(&self) -> bool {
+        self.eof
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for DecodeError {}
+
+fn write_status(f: &mut fmt::Formatter<'_>, status: Option<StatusCode>) -> fmt::Result {
+    match status {
+        Some(status) => write!(f, "{status}"),
+        None => Ok(()),
+    }
 }
 
 /// `: <detailCode>: <first message> (trackingId: <id>)`, skipping the parts that are absent.
-fn describe(body: &ErrorResponseDto) -> String {
-    let mut out = String::new();
+fn describe(f: &mut fmt::Formatter<'_>, body: &ErrorResponseDto) -> fmt::Result {
     if let Some(code) = &body.detail_code {
-        out.push_str(": ");
-        out.push_str(code);
+        write!(f, ": {}", Shown(code))?;
     }
     let first_text = body
         .messages
@@ -285,13 +617,12 @@ fn describe(body: &ErrorResponseDto) -> String {
         .chain(body.causes.iter().flatten())
         .find_map(|m| m.text.as_deref());
     if let Some(text) = first_text {
-        out.push_str(": ");
-        out.push_str(text);
+        write!(f, ": {}", Shown(text))?;
     }
     if let Some(id) = &body.tracking_id {
-        out.push_str(&format!(" (trackingId: {id})"));
+        write!(f, " (trackingId: {})", Shown(id))?;
     }
-    out
+    Ok(())
 }
 
 fn json_text(value: &serde_json::Value) -> String {
@@ -301,17 +632,12 @@ fn json_text(value: &serde_json::Value) -> String {
     }
 }
 
-/// The first 200 characters of a raw body, for messages.
-fn raw_snippet(body: &str) -> String {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return String::new();
+/// `: <the start of the body>`, escaped, when the body is not blank.
+fn raw_snippet(f: &mut fmt::Formatter<'_>, response: &ResponseDetails) -> fmt::Result {
+    if response.body.trim().is_empty() {
+        return Ok(());
     }
-    let mut snippet: String = trimmed.chars().take(200).collect();
-    if snippet.len() < trimmed.len() {
-        snippet.push('…');
-    }
-    format!(": {snippet}")
+    write!(f, ": {}", Shown(&response.body))
 }
 
 /// Debug-safe marker for redacted values.
@@ -326,18 +652,23 @@ impl fmt::Debug for Redacted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::decode_error;
 
-    fn dto(json: &str) -> ErrorResponseDto {
-        serde_json::from_str(json).expect("valid dto")
+    fn decode(status: u16, body: &str) -> Error {
+        decode_error(
+            StatusCode::from_u16(status).expect("status"),
+            None,
+            body.as_bytes(),
+            &crate::redact::Redactor::default(),
+        )
     }
 
     #[test]
     fn display_shows_status_detail_code_first_message_and_tracking_id() {
-        let err = Error::Forbidden {
-            body: Box::new(dto(
-                r#"{"detailCode":"403 Forbidden","trackingId":"b21b","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"No."}]}"#,
-            )),
-        };
+        let err = decode(
+            403,
+            r#"{"detailCode":"403 Forbidden","trackingId":"b21b","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"No."}]}"#,
+        );
         assert_eq!(
             err.to_string(),
             "403 Forbidden: 403 Forbidden: No. (trackingId: b21b)"
@@ -349,26 +680,36 @@ mod tests {
 
     #[test]
     fn unexpected_status_keeps_raw_body_and_optional_detail() {
-        let err = Error::UnexpectedStatus {
-            status: StatusCode::BAD_GATEWAY,
-            body: "<html>Bad Gateway</html>".into(),
-            detail: None,
-            retry_after: None,
-        };
+        let err = decode(502, "<html>Bad Gateway</html>");
         assert_eq!(err.to_string(), "502 Bad Gateway: <html>Bad Gateway</html>");
         assert_eq!(err.tracking_id(), None);
     }
 
     #[test]
     fn too_many_requests_reports_retry_after() {
-        let err = Error::TooManyRequests {
-            body: serde_json::from_str(r#"{"message":" Rate Limit Exceeded "}"#).expect("json"),
-            retry_after: Some(Duration::from_secs(3)),
-        };
+        let err = decode_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(3)),
+            br#"{"message":" Rate Limit Exceeded "}"#,
+            &crate::redact::Redactor::default(),
+        );
         assert_eq!(
             err.to_string(),
             "429 Too Many Requests: Rate Limit Exceeded (retry after 3s)"
         );
         assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn display_escapes_server_text_and_never_repeats_the_source() {
+        let err = decode(
+            500,
+            "{\"trackingId\":\"t\u{1b}[2J\",\"causes\":[null]}\r\nX-Fake: 1",
+        );
+        let shown = err.to_string();
+        assert!(!shown.contains('\u{1b}') && !shown.contains('\r') && !shown.contains('\n'));
+        assert!(shown.contains("\\u{1b}[2J"), "{shown}");
+        let source = StdError::source(&err).expect("a decode error").to_string();
+        assert!(!shown.contains(&source), "{shown} repeats {source}");
     }
 }

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::auth::Bearer;
-use crate::response::{GeneratedResult, read_outcome};
+use crate::response::GeneratedResult;
 use crate::retry::should_retry;
 use crate::{Client, Error};
 
@@ -250,6 +250,7 @@ impl Client {
                     Error::TooManyRequests {
                         body: None,
                         retry_after: Some(remaining),
+                        response: None,
                     },
                     None,
                     Some(remaining),
@@ -276,11 +277,19 @@ impl Client {
         // this future stores it once (rust-lang/rust#62958).
         let outcome = match deadline {
             Some(deadline) if !bounded_by_timeout => tokio::time::timeout_at(deadline, async {
-                read_outcome(call(self.generated(&bearer)).await).await
+                self.inner
+                    .reader
+                    .read(call(self.generated(&bearer)).await, Some(&bearer.header))
+                    .await
             })
             .await
             .map_err(|_| Failure::deadline_passed())?,
-            _ => read_outcome(call(self.generated(&bearer)).await).await,
+            _ => {
+                self.inner
+                    .reader
+                    .read(call(self.generated(&bearer)).await, Some(&bearer.header))
+                    .await
+            }
         };
         outcome.map_err(|error| {
             let retry_after = error.retry_after();

@@ -100,28 +100,35 @@ compile_error!(
 // before the operations and bulk helpers added by the other modules.
 mod client;
 
+mod account_id;
 mod auth;
 mod bulk;
 mod classify;
 mod config;
+#[cfg(test)]
+mod decode_proptest;
 mod error;
 mod execute;
 mod rate_limit;
+mod redact;
 mod response;
 mod retry;
+mod server_text;
 mod tls;
 mod transport;
 
+pub use account_id::MAX_ACCOUNT_ID_BYTES;
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use classify::ClassifyRequest;
 pub use client::Client;
 pub use config::{
-    ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN,
-    ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
-pub use error::Error;
+pub use error::{DecodeError, Error, ResponseDetails, TransportError};
 pub use rate_limit::RateLimit;
 pub use retry::{DEFAULT_DEADLINE, RetryConfig};
+pub use server_text::MAX_BODY_SNIPPET_BYTES;
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto

@@ -2,130 +2,375 @@
 //!
 //! The generator declares error bodies raw (the `raw-error-bodies` adjustment), so every error
 //! status arrives here with its status, headers and bytes; this module decodes each documented
-//! status into SailPoint's model for it.
+//! status into SailPoint's model for it. Every body is read through the generated client's
+//! length limit (`CallContext::max_response_bytes`), redacted before anything of it is kept, and
+//! kept only as a bounded snippet.
+
+use std::fmt;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
 use progenitor_client::{ByteStream, ResponseValue};
 use reqwest::StatusCode;
-use serde::de::DeserializeOwned;
+use reqwest::header::HeaderValue;
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use secrecy::ExposeSecret;
+
+use crate::auth::Credentials;
+use crate::error::{DecodeError, ResponseDetails, TransportError};
+use crate::redact::Redactor;
 use crate::retry::parse_retry_after;
+use crate::server_text::snippet;
 use crate::{Error, ErrorResponseDto};
 
 /// The generated operation's result type.
 pub(crate) type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
 
-/// One attempt's typed outcome.
-pub(crate) async fn read_outcome<T>(result: GeneratedResult<T>) -> Result<T, Error> {
-    use progenitor_client::Error as Gen;
-    let error = match result {
-        Ok(value) => return Ok(value.into_inner()),
-        Err(Gen::ErrorResponse(value)) => {
-            let status = value.status();
-            let retry_after = parse_retry_after(value.headers());
-            match collect(value.into_inner()).await {
-                Ok(body) => decode_error(status, retry_after, body),
-                Err(error) => error,
-            }
-        }
-        Err(Gen::UnexpectedResponse(response)) if response.status().is_redirection() => {
-            // Never followed (the SDK's HTTP client has redirects off): a redirect is not an
-            // answer from ISC, and its body is not read.
-            Error::Redirect {
-                status: response.status(),
-                location: response
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .and_then(|l| l.to_str().ok())
-                    .map(str::to_owned),
-            }
-        }
-        Err(Gen::UnexpectedResponse(response)) => {
-            let status = response.status();
-            let retry_after = parse_retry_after(response.headers());
-            match response.bytes().await {
-                Ok(body) => decode_error(status, retry_after, body),
-                Err(source) => transport(source),
-            }
-        }
-        Err(Gen::InvalidResponsePayload(body, source)) => Error::InvalidBody {
-            status: StatusCode::OK,
-            body: String::from_utf8_lossy(&body).into_owned(),
-            source,
-        },
-        Err(Gen::CommunicationError(source))
-        | Err(Gen::ResponseBodyError(source))
-        | Err(Gen::InvalidUpgrade(source)) => transport(source),
-        Err(Gen::InvalidRequest(problem)) | Err(Gen::Custom(problem)) => Error::InvalidInput {
-            what: "request",
-            problem,
-        },
-    };
-    Err(error)
+/// Reads generated results into typed values or typed errors, with this client's secrets and
+/// body cap.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseReader {
+    /// The client's static secrets (client secret, a ready access token).
+    pub(crate) redactor: Redactor,
+    /// The body cap the generated client applies (for [`Error::BodyTooLarge`]).
+    pub(crate) max_response_bytes: usize,
 }
 
-fn transport(source: reqwest::Error) -> Error {
-    if source.is_timeout() {
-        Error::Timeout { source }
-    } else {
-        Error::Transport { source }
+impl ResponseReader {
+    /// A reader redacting these credentials' secrets, for bodies capped at `max_response_bytes`.
+    pub(crate) fn new(credentials: &Credentials, max_response_bytes: usize) -> Self {
+        let redactor = match credentials {
+            Credentials::ClientCredentials { client_secret, .. } => {
+                Redactor::new([client_secret.expose_secret()])
+            }
+            Credentials::AccessToken(token) => Redactor::new([token.expose_secret()]),
+        };
+        Self {
+            redactor,
+            max_response_bytes,
+        }
+    }
+
+    /// The value of a successful call, or the typed error. `bearer` is the `Authorization`
+    /// value the attempt sent: a server echoing it gets it redacted like the static secrets.
+    pub(crate) async fn read<T>(
+        &self,
+        result: GeneratedResult<T>,
+        bearer: Option<&HeaderValue>,
+    ) -> Result<T, Error> {
+        match result {
+            Ok(value) => Ok(value.into_inner()),
+            // Boxed: reading and decoding an error body is the rare path, and its state would
+            // otherwise grow every call's future.
+            Err(error) => Err(Box::pin(self.read_failure(error, bearer)).await),
+        }
+    }
+
+    /// The typed error of a failed generated call (reading its body, up to the cap).
+    async fn read_failure(
+        &self,
+        error: progenitor_client::Error<ByteStream>,
+        bearer: Option<&HeaderValue>,
+    ) -> Error {
+        use progenitor_client::Error as Gen;
+        match error {
+            Gen::ErrorResponse(value) => {
+                let status = value.status();
+                let retry_after = parse_retry_after(value.headers());
+                let body = value
+                    .into_inner()
+                    .into_inner()
+                    .try_collect::<Vec<Bytes>>()
+                    .await;
+                match body {
+                    Ok(chunks) => self.decode(status, retry_after, &chunks.concat(), bearer),
+                    Err(source) => self.body_error(status, source),
+                }
+            }
+            Gen::UnexpectedResponse(response) if response.status().is_redirection() => {
+                // Never followed (the SDK's HTTP client has redirects off): a redirect is not an
+                // answer from ISC, and its body is not read.
+                Error::Redirect {
+                    status: response.status(),
+                    location: response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|l| l.to_str().ok())
+                        .map(|l| self.redactor_for(bearer).redact(l).into_owned()),
+                }
+            }
+            Gen::UnexpectedResponse(response) => {
+                let status = response.status();
+                let retry_after = parse_retry_after(response.headers());
+                match response.bytes().await {
+                    Ok(body) => self.decode(status, retry_after, &body, bearer),
+                    Err(source) => self.body_error(status, source),
+                }
+            }
+            // Progenitor does not keep the success status here; the documented one is 200.
+            Gen::InvalidResponsePayload(body, source) => {
+                let redactor = self.redactor_for(bearer);
+                let body = redactor.redact_bytes(&body);
+                Error::InvalidBody {
+                    status: StatusCode::OK,
+                    response: Box::new(details(StatusCode::OK, &body)),
+                    source: DecodeError::new(&source, &redactor),
+                }
+            }
+            Gen::ResponseBodyError(source) => self.body_error(StatusCode::OK, source),
+            Gen::CommunicationError(source) | Gen::InvalidUpgrade(source) => transport(source),
+            Gen::InvalidRequest(problem) | Gen::Custom(problem) => {
+                Error::invalid_input("request", problem)
+            }
+        }
+    }
+
+    fn redactor_for(&self, bearer: Option<&HeaderValue>) -> Redactor {
+        match bearer {
+            Some(bearer) => self.redactor.with_bearer(bearer),
+            None => self.redactor.clone(),
+        }
+    }
+
+    fn decode(
+        &self,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: &[u8],
+        bearer: Option<&HeaderValue>,
+    ) -> Error {
+        decode_error(status, retry_after, body, &self.redactor_for(bearer))
+    }
+
+    fn body_error(&self, status: StatusCode, source: reqwest::Error) -> Error {
+        if sailpoint_v2025_client::is_body_too_large(&source) {
+            Error::BodyTooLarge {
+                status,
+                limit: self.max_response_bytes,
+            }
+        } else {
+            transport(source)
+        }
     }
 }
 
-async fn collect(stream: ByteStream) -> Result<Bytes, Error> {
-    let chunks: Vec<Bytes> = stream.into_inner().try_collect().await.map_err(transport)?;
-    Ok(chunks.concat().into())
+/// The most bytes of a token endpoint's answer that are read (tokens are a few KiB).
+pub(crate) const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// Reads a body that did not come through the generated client (the token endpoint's) up to
+/// `limit` bytes; `Ok(None)` when it is longer.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
-/// Decodes an error body by status; an undecodable documented body keeps status and bytes.
+/// A failure of the HTTP stack as the typed error: a request that cannot be built is
+/// [`Error::InvalidInput`] (never retried), a timeout [`Error::Timeout`], anything else
+/// [`Error::Transport`].
+pub(crate) fn transport(source: reqwest::Error) -> Error {
+    if source.is_builder() {
+        // The message may quote the URL, which holds the (possibly huge) id: leave it out.
+        return Error::invalid_input(
+            "request",
+            format!("cannot be built: {}", source.without_url()),
+        );
+    }
+    if source.is_timeout() {
+        Error::Timeout {
+            source: TransportError::new(source),
+        }
+    } else {
+        Error::Transport {
+            source: TransportError::new(source),
+        }
+    }
+}
+
+/// Decodes an error body by status. The body is redacted first; an undecodable documented
+/// body keeps its status, a snippet and the ids recovered from it.
 pub(crate) fn decode_error(
     status: StatusCode,
-    retry_after: Option<std::time::Duration>,
-    body: Bytes,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    redactor: &Redactor,
 ) -> Error {
-    fn typed<T: DeserializeOwned>(
-        status: StatusCode,
-        body: &Bytes,
-        make: impl FnOnce(T) -> Error,
-    ) -> Error {
-        match serde_json::from_slice::<T>(body) {
-            Ok(value) => make(value),
-            Err(source) => Error::InvalidBody {
-                status,
-                body: String::from_utf8_lossy(body).into_owned(),
-                source,
-            },
-        }
-    }
+    let body = redactor.redact_bytes(body);
+    let json = strip_bom(&body);
+    let response = Box::new(details(status, &body));
+    let typed = |make: &dyn Fn(&[u8]) -> Result<Error, serde_json::Error>| {
+        make(json).unwrap_or_else(|source| Error::InvalidBody {
+            status,
+            response: response.clone(),
+            source: DecodeError::new(&source, redactor),
+        })
+    };
     match status.as_u16() {
-        400 => typed(status, &body, |body| Error::BadRequest {
-            body: Box::new(body),
+        400 => typed(&|json| {
+            Ok(Error::BadRequest {
+                body: Box::new(serde_json::from_slice(json)?),
+                response: response.clone(),
+            })
         }),
-        // Every 401 and 429 keeps its meaning whatever its body (a proxy's HTML, text, nothing):
-        // the token refresh and the Retry-After pause depend on it.
+        403 => typed(&|json| {
+            Ok(Error::Forbidden {
+                body: Box::new(serde_json::from_slice(json)?),
+                response: response.clone(),
+            })
+        }),
+        500 => typed(&|json| {
+            Ok(Error::InternalServerError {
+                body: Box::new(serde_json::from_slice(json)?),
+                response: response.clone(),
+            })
+        }),
+        // Whatever the body (HTML from a gateway, empty, another JSON shape): the status is
+        // what the caller acts on (refresh the token, wait).
         401 => Error::Unauthorized {
-            body: serde_json::from_slice(&body).ok(),
+            body: decode_opt(json),
+            response,
         },
-        403 => typed(status, &body, |body| Error::Forbidden {
-            body: Box::new(body),
-        }),
         429 => Error::TooManyRequests {
-            body: serde_json::from_slice(&body).ok(),
+            body: decode_opt(json),
             retry_after,
+            response: Some(response),
         },
-        500 => typed(status, &body, |body| Error::InternalServerError {
-            body: Box::new(body),
-        }),
         _ => Error::UnexpectedStatus {
             status,
-            detail: serde_json::from_slice::<ErrorResponseDto>(&body)
-                .ok()
+            detail: decode_opt::<ErrorResponseDto>(json)
                 .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
                 .map(Box::new),
-            body: String::from_utf8_lossy(&body).into_owned(),
             retry_after,
+            response,
         },
+    }
+}
+
+fn decode_opt<T: DeserializeOwned>(json: &[u8]) -> Option<T> {
+    serde_json::from_slice(json).ok()
+}
+
+/// The body without a UTF-8 byte order mark (JSON parsers may ignore one; serde_json does not).
+fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// Status, recovered ids and a bounded snippet of an (already redacted) body.
+fn details(status: StatusCode, body: &[u8]) -> ResponseDetails {
+    let ids = ErrorIds::recover(strip_bom(body));
+    let (body, body_truncated) = snippet(body);
+    ResponseDetails {
+        status,
+        tracking_id: ids.tracking_id,
+        detail_code: ids.detail_code,
+        body,
+        body_truncated,
+    }
+}
+
+/// `trackingId` and `detailCode` as top-level strings of a JSON object, whatever else the
+/// object holds: values of other fields are skipped without being decoded, so a `null` in
+/// `causes` or a wrong type elsewhere cannot lose them. As with `serde_json::Value`, the last
+/// of duplicate keys wins; trailing bytes after the object are ignored.
+#[derive(Default)]
+struct ErrorIds {
+    tracking_id: Option<String>,
+    detail_code: Option<String>,
+}
+
+impl ErrorIds {
+    fn recover(json: &[u8]) -> Self {
+        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        // A body nested too deep for the parser simply has no ids.
+        serde::Deserialize::deserialize(&mut deserializer).unwrap_or_default()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ErrorIds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ErrorIdsVisitor)
+    }
+}
+
+struct ErrorIdsVisitor;
+
+/// A value kept only when it is a string.
+struct MaybeString(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for MaybeString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StringOrSkip;
+        impl<'de> Visitor<'de> for StringOrSkip {
+            type Value = MaybeString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<MaybeString, E> {
+                Ok(MaybeString(Some(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<MaybeString, E> {
+                Ok(MaybeString(Some(v)))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+            fn visit_unit<E>(self) -> Result<MaybeString, E> {
+                Ok(MaybeString(None))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MaybeString, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(MaybeString(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MaybeString, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(MaybeString(None))
+            }
+        }
+        deserializer.deserialize_any(StringOrSkip)
+    }
+}
+
+impl<'de> Visitor<'de> for ErrorIdsVisitor {
+    type Value = ErrorIds;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorIds, A::Error> {
+        let mut ids = ErrorIds::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "trackingId" => ids.tracking_id = map.next_value::<MaybeString>()?.0,
+                "detailCode" => ids.detail_code = map.next_value::<MaybeString>()?.0,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(ids)
     }
 }
 
@@ -137,7 +382,8 @@ mod tests {
         decode_error(
             StatusCode::from_u16(status).expect("status"),
             None,
-            Bytes::from(body.to_string()),
+            body.as_bytes(),
+            &Redactor::default(),
         )
     }
 
@@ -152,32 +398,31 @@ mod tests {
         ));
         assert!(matches!(
             decode(401, r#"{"error":"JWT validation failed: JWT is expired"}"#),
-            Error::Unauthorized { .. }
+            Error::Unauthorized { body: Some(_), .. }
         ));
         assert!(matches!(
             decode(429, r#"{"message":" Rate Limit Exceeded "}"#),
-            Error::TooManyRequests { .. }
+            Error::TooManyRequests { body: Some(_), .. }
         ));
         assert_eq!(decode(500, dto).tracking_id(), Some("t1"));
     }
 
     #[test]
-    fn every_401_and_429_keeps_its_variant_whatever_the_body() {
-        for body in [
-            "",
-            "<html>Too Many</html>",
-            "rate limited",
-            "{\"message\": 3",
-        ] {
-            assert!(matches!(
-                decode(429, body),
-                Error::TooManyRequests { body: None, .. }
-            ));
-            assert!(matches!(
-                decode(401, body),
-                Error::Unauthorized { body: None }
-            ));
+    fn any_401_and_429_body_keeps_the_variant() {
+        for body in ["<html>nope</html>", "", "[1,2]", "{\"error\":"] {
+            assert!(
+                matches!(decode(401, body), Error::Unauthorized { body: None, .. }),
+                "{body}"
+            );
+            assert!(
+                matches!(decode(429, body), Error::TooManyRequests { body: None, .. }),
+                "{body}"
+            );
         }
+        assert_eq!(
+            decode(401, "<html>Unauthorized</html>").to_string(),
+            "401 Unauthorized: <html>Unauthorized</html>"
+        );
     }
 
     #[test]
@@ -186,29 +431,100 @@ mod tests {
             403,
             r#"{"detailCode":"403 Forbidden","trackingId":"abc","messages":[{"locale":"en-US","localeOrigin":"HEADER","text":"no"}],"causes":null}"#,
         );
+        assert!(matches!(err, Error::Forbidden { .. }));
         assert_eq!(err.tracking_id(), Some("abc"));
         assert_eq!(err.detail_code(), Some("403 Forbidden"));
     }
 
     #[test]
-    fn undecodable_and_unexpected_bodies_keep_status_and_bytes() {
-        match decode(500, "<html>oops</html>") {
-            Error::InvalidBody { status, body, .. } => {
-                assert_eq!(status, 500);
-                assert_eq!(body, "<html>oops</html>");
-            }
-            other => panic!("unexpected {other:?}"),
+    fn ids_survive_bodies_that_do_not_decode() {
+        for body in [
+            "\u{feff}{\"trackingId\":\"t2\",\"detailCode\":\"d\",\"causes\":[null]}",
+            r#"{"trackingId":"t2","detailCode":"d","messages":"not a list"}"#,
+            r#"{"causes":[null],"detailCode":7,"detailCode":"d","trackingId":"t2"} trailing"#,
+            r#"{"messages":[{"text":{"deep":[1,{"x":null}]}}],"trackingId":"t2","detailCode":"d"}"#,
+        ] {
+            let err = decode(400, body);
+            assert!(matches!(err, Error::InvalidBody { .. }), "{body}: {err:?}");
+            assert_eq!(err.tracking_id(), Some("t2"), "{body}");
+            assert_eq!(err.detail_code(), Some("d"), "{body}");
+            assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
         }
-        match decode(404, r#"{"detailCode":"404 Not found","trackingId":"t9"}"#) {
-            err @ Error::UnexpectedStatus { .. } => assert_eq!(err.tracking_id(), Some("t9")),
-            other => panic!("unexpected {other:?}"),
-        }
-        match decode(502, "<html>Bad Gateway</html>") {
-            Error::UnexpectedStatus { detail, body, .. } => {
-                assert!(detail.is_none());
-                assert!(body.contains("Bad Gateway"));
-            }
-            other => panic!("unexpected {other:?}"),
+        // A BOM alone does not stop a valid body from decoding.
+        let err = decode(403, "\u{feff}{\"trackingId\":\"t3\"}");
+        assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+        // Ids of the wrong type are not ids.
+        assert_eq!(decode(404, r#"{"trackingId":5}"#).tracking_id(), None);
+        assert_eq!(decode(404, r#"{"teapot":true}"#).tracking_id(), None);
+        assert_eq!(
+            decode(418, r#"{"trackingId":"t4","teapot":true}"#).tracking_id(),
+            Some("t4")
+        );
+    }
+
+    #[test]
+    fn undecodable_and_unexpected_bodies_keep_status_and_a_bounded_snippet() {
+        let err = decode(500, "<html>oops</html>");
+        assert!(matches!(err, Error::InvalidBody { .. }), "{err:?}");
+        let response = err.response().expect("response details");
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.body(), "<html>oops</html>");
+        assert!(!response.is_body_truncated());
+
+        let huge = format!("<html>{}</html>", "x".repeat(1_000_000));
+        let err = decode(502, &huge);
+        let response = err.response().expect("response details");
+        assert!(response.body().len() <= crate::server_text::MAX_BODY_SNIPPET_BYTES);
+        assert!(response.is_body_truncated());
+        assert!(err.to_string().len() < 1_000, "{}", err.to_string().len());
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_built_is_invalid_input_not_transport() {
+        let build_error = reqwest::Client::new()
+            .get("http://[::1")
+            .build()
+            .expect_err("not a URL");
+        assert!(build_error.is_builder());
+        let err = transport(build_error);
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    what: "request",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.kind(), "invalid_input");
+    }
+
+    #[test]
+    fn secrets_are_redacted_before_anything_is_kept() {
+        let redactor = Redactor::new(["S3CRET+/="]);
+        let bearer = HeaderValue::from_static("Bearer eyJ-token");
+        let redactor = redactor.with_bearer(&bearer);
+        for (status, body) in [
+            (
+                400,
+                r#"{"trackingId":"t","messages":[{"text":"bad client_secret=S3CRET%2B%2F%3D"}]}"#,
+            ),
+            (403, r#"{"messages":[{"text":"token eyJ-token"}]}"#),
+            (500, r#"{"causes":[null],"echo":"S3CRET+\/="}"#),
+            (404, "Authorization: Bearer eyJ-token"),
+            (401, r#"{"error":"eyJ-token is expired"}"#),
+            (200, r#"{"isMachine":"S3CRET+/="}"#),
+        ] {
+            let err = decode_error(
+                StatusCode::from_u16(status).expect("status"),
+                None,
+                body.as_bytes(),
+                &redactor,
+            );
+            let shown = format!("{err}\n{err:?}\n{err:#?}");
+            assert!(!shown.contains("eyJ-token"), "{shown}");
+            assert!(!shown.contains("S3CRET"), "{shown}");
         }
     }
 }

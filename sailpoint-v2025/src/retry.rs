@@ -326,15 +326,16 @@ mod tests {
 
     #[test]
     fn non_idempotent_operations_retry_only_what_never_reached_the_server() {
-        let unavailable = Error::UnexpectedStatus {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            body: String::new(),
-            detail: None,
-            retry_after: None,
-        };
+        let unavailable = crate::response::decode_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            b"",
+            &crate::redact::Redactor::default(),
+        );
         let limited = Error::TooManyRequests {
             body: None,
             retry_after: Some(Duration::from_secs(1)),
+            response: None,
         };
         let no_token = Error::Auth {
             status: None,

@@ -443,10 +443,11 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
     match &err {
         Error::UnexpectedStatus {
             status,
-            body,
             detail,
+            response,
             ..
         } => {
+            let body = response.body();
             assert_eq!(status.as_u16(), 502);
             assert!(body.contains("<h1>502 Bad Gateway</h1>"), "{body}");
             assert!(detail.is_none());
@@ -457,9 +458,11 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
 
     let (err, sent) = fail_with(&emu, &client, Fault::TruncatedJson).await;
     match &err {
-        Error::InvalidBody { status, body, .. } => {
+        Error::InvalidBody {
+            status, response, ..
+        } => {
             assert_eq!(status.as_u16(), 200);
-            assert_eq!(body, r#"{"isMach"#);
+            assert_eq!(response.body(), r#"{"isMach"#);
         }
         other => panic!("truncated JSON: {other:?}"),
     }
@@ -523,10 +526,10 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
         .expect("client builds");
     let (err, sent) = fail_with(&emu, &fixed, Fault::ExpiredToken).await;
     match &err {
-        Error::Unauthorized { body } => {
+        Error::Unauthorized { body, .. } => {
             let text = body
                 .as_ref()
-                .and_then(|body| body.error.as_ref())
+                .and_then(|b| b.error.as_ref())
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(text.contains("JWT is expired"), "{text}");

@@ -63,6 +63,7 @@ fn config_error(result: Result<Client, Error>) -> (&'static str, String, String,
             setting,
             problem,
             looked_at,
+            ..
         } => (setting, problem, looked_at, shown),
         other => panic!("expected a Config error, got {other:?}"),
     }

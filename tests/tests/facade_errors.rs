@@ -59,7 +59,7 @@ fn assert_display(err: &Error, status: &str) {
 async fn a_400_is_bad_request_with_its_body() {
     let (_emu, _client, err) = error_for(Fault::Status(400)).await;
     match &err {
-        Error::BadRequest { body } => {
+        Error::BadRequest { body, .. } => {
             assert_eq!(
                 body.detail_code.as_deref(),
                 Some("400.1 Bad Request Content")
@@ -115,7 +115,7 @@ async fn a_403_is_forbidden_with_its_body() {
         .expect("client");
     let err = classify_err(&client).await;
     match &err {
-        Error::Forbidden { body } => {
+        Error::Forbidden { body, .. } => {
             assert_eq!(body.detail_code.as_deref(), Some("403 Forbidden"));
         }
         other => panic!("expected Forbidden, got {other:?}"),
@@ -140,9 +140,11 @@ async fn a_429_with_retries_disabled_is_too_many_requests() {
         .expect("within the limit");
     let err = classify_err(&client).await;
     match &err {
-        Error::TooManyRequests { body, retry_after } => {
+        Error::TooManyRequests {
+            body, retry_after, ..
+        } => {
             assert_eq!(
-                body.as_ref().and_then(|body| body.message.clone()),
+                body.as_ref().expect("decoded").message,
                 Some(serde_json::json!(" Rate Limit Exceeded "))
             );
             let wait = retry_after.expect("Retry-After");
@@ -168,7 +170,7 @@ async fn a_429_with_retries_disabled_is_too_many_requests() {
 async fn a_500_is_internal_server_error_with_its_body() {
     let (_emu, _client, err) = error_for(Fault::Status(500)).await;
     match &err {
-        Error::InternalServerError { body } => {
+        Error::InternalServerError { body, .. } => {
             assert_eq!(body.detail_code.as_deref(), Some("500.0 Internal Fault"));
         }
         other => panic!("expected InternalServerError, got {other:?}"),
@@ -191,7 +193,7 @@ async fn unknown_locale_origin_and_null_causes_still_decode() {
     })
     .await;
     match &err {
-        Error::Forbidden { body } => {
+        Error::Forbidden { body, .. } => {
             let messages = body.messages.as_ref().expect("messages");
             assert_eq!(
                 messages[0]
@@ -244,13 +246,14 @@ async fn an_html_502_is_unexpected_status_with_the_body_kept() {
     match &err {
         Error::UnexpectedStatus {
             status,
-            body,
             detail,
             retry_after,
+            response,
+            ..
         } => {
             assert_eq!(status.as_u16(), 502);
             assert_eq!(
-                body,
+                response.body(),
                 "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
             );
             assert!(detail.is_none());
@@ -268,7 +271,10 @@ async fn an_html_502_is_unexpected_status_with_the_body_kept() {
 async fn html_on_a_documented_status_is_invalid_body() {
     let (_emu, _client, err) = error_for(Fault::Html(403)).await;
     match &err {
-        Error::InvalidBody { status, body, .. } => {
+        Error::InvalidBody {
+            status, response, ..
+        } => {
+            let body = response.body();
             assert_eq!(status.as_u16(), 403);
             assert!(body.contains("<h1>403 Forbidden</h1>"), "{body}");
         }
@@ -287,11 +293,12 @@ async fn truncated_json_on_200_is_invalid_body() {
     match &err {
         Error::InvalidBody {
             status,
-            body,
+            response,
             source,
+            ..
         } => {
             assert_eq!(status.as_u16(), 200);
-            assert_eq!(body, r#"{"isMach"#);
+            assert_eq!(response.body(), r#"{"isMach"#);
             assert!(source.is_eof(), "{source}");
         }
         other => panic!("expected InvalidBody, got {other:?}"),
@@ -338,12 +345,45 @@ async fn a_refused_connection_is_a_transport_error() {
         .expect("client");
     let err = common::classify_err(&client, "abc", "nothing listens").await;
     match &err {
-        Error::Transport { source } => assert!(source.is_connect(), "{source:?}"),
+        Error::Transport { source, .. } => assert!(source.is_connect(), "{source:?}"),
         other => panic!("expected Transport, got {other:?}"),
     }
     assert_eq!(err.status(), None);
     assert_eq!(err.kind(), "transport");
-    assert!(err.to_string().starts_with("transport error: "), "{err}");
+    // Display names the failure; the cause is only in source(), so a chain printer such as
+    // anyhow's shows it once.
+    assert_eq!(err.to_string(), "transport error");
+    let source = std::error::Error::source(&err).expect("a source");
+    assert!(
+        source.to_string().contains("error sending request"),
+        "{source}"
+    );
+    let chain = error_chain(&err);
+    for (i, message) in chain.iter().enumerate() {
+        for later in &chain[i + 1..] {
+            assert!(
+                message.is_empty() || !later.contains(message.as_str()),
+                "{message:?} repeated in {later:?}"
+            );
+        }
+        for earlier in &chain[..i] {
+            assert!(
+                !earlier.contains(message.as_str()),
+                "{earlier:?} repeats its source {message:?}"
+            );
+        }
+    }
+}
+
+/// Display of the error and of each source below it.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut chain = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    chain
 }
 
 #[tokio::test]
@@ -380,12 +420,12 @@ async fn an_undocumented_status_with_an_error_dto_keeps_detail_and_retry_after()
     match &err {
         Error::UnexpectedStatus {
             status,
-            body,
             detail,
+            response,
             ..
         } => {
             assert_eq!(status.as_u16(), 418);
-            assert_eq!(body, r#"{"teapot":true}"#);
+            assert_eq!(response.body(), r#"{"teapot":true}"#);
             assert!(detail.is_none());
         }
         other => panic!("expected UnexpectedStatus, got {other:?}"),

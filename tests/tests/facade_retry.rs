@@ -128,10 +128,12 @@ async fn a_retry_after_over_the_maximum_is_returned_at_once() {
     let err = common::classify_err(&client, demo::MACHINE_ID, "30 s is too long").await;
     assert!(start.elapsed() < GENEROUS, "did not wait 30 s");
     match &err {
-        Error::TooManyRequests { body, retry_after } => {
+        Error::TooManyRequests {
+            body, retry_after, ..
+        } => {
             assert_eq!(*retry_after, Some(Duration::from_secs(30)));
             assert_eq!(
-                body.as_ref().and_then(|body| body.message.clone()),
+                body.as_ref().expect("decoded").message,
                 Some(serde_json::json!(" Rate Limit Exceeded "))
             );
         }
@@ -155,10 +157,11 @@ async fn retries_exhausted_on_503_return_the_last_typed_body() {
     match &err {
         Error::UnexpectedStatus {
             status,
-            body,
             detail,
+            response,
             ..
         } => {
+            let body = response.body();
             assert_eq!(status.as_u16(), 503);
             assert!(body.contains("trackingId"), "{body}");
             let detail = detail.as_ref().expect("ErrorResponseDto decoded");

@@ -428,3 +428,234 @@ async fn global_trace_logs_including_the_http_stack_hold_no_secret() {
     let tokens = exercise_everything(&emu).await;
     assert_log_clean(&buffer.text(), &tokens);
 }
+
+/// A secret and a token with every character that encodings change (`+ / = & % space "`).
+const HARD_SECRET: &str = "S3cr+t/=&%2F x\"y";
+const HARD_TOKEN: &str = "eyJ+tok/en==&sig%";
+
+/// `secret` in the forms a server may echo it: raw, form-encoded (`+` for space),
+/// percent-encoded in both hex cases, JSON-escaped (with `\/`), HTML-escaped.
+fn echoed_forms(secret: &str) -> Vec<String> {
+    let form: String = form_urlencoded_bytes(secret);
+    let percent = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let json = serde_json::to_string(secret).expect("json");
+    let json = json[1..json.len() - 1].to_string();
+    vec![
+        secret.to_string(),
+        form.clone(),
+        lowercase_hex(&form),
+        percent.clone(),
+        lowercase_hex(&percent),
+        json.replace('/', "\\/"),
+        secret
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('+', "&#43;"),
+    ]
+}
+
+/// A percent-encoded string with its escapes in lowercase hex (`%2B` -> `%2b`).
+fn lowercase_hex(encoded: &str) -> String {
+    let mut out = String::new();
+    let mut escape = 0;
+    for c in encoded.chars() {
+        if escape > 0 {
+            out.push(c.to_ascii_lowercase());
+            escape -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                escape = 2;
+            }
+        }
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded` as reqwest sends a form.
+fn form_urlencoded_bytes(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)]).expect("encodable")[2..].to_string()
+}
+
+/// Every form of `secret` is absent from `shown`.
+#[track_caller]
+fn assert_no_form_of(shown: &str, secret: &str) {
+    for form in echoed_forms(secret) {
+        assert!(!shown.contains(&form), "`{form}` leaked into:\n{shown}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn echoed_tokens_and_secrets_are_redacted_in_every_encoding() {
+    let buffer = Buffer::default();
+    let _guard = tracing::subscriber::set_default(subscriber(&buffer));
+    let emu = common::emulator().await;
+    emu.register_client(OAuthClient::new(CLIENT_ID, HARD_SECRET));
+    let client = common::credentials_builder(&emu, CLIENT_ID, HARD_SECRET)
+        .retry(RetryConfig::disabled())
+        .build()
+        .expect("client");
+    let mut everything = String::new();
+
+    // The token endpoint echoes the form (the secret form-encoded) and other encodings.
+    emu.inject_token_fault(Fault::Raw {
+        status: 400,
+        content_type: "application/json".into(),
+        body: serde_json::json!({
+            "error": "invalid_request",
+            "error_description": format!(
+                "cannot parse grant_type=client_credentials&client_id={CLIENT_ID}&client_secret={}",
+                form_urlencoded_bytes(HARD_SECRET)
+            ),
+            "echo": echoed_forms(HARD_SECRET)
+                .into_iter()
+                .filter(|form| !form.contains('\\'))
+                .collect::<Vec<_>>(),
+        })
+        .to_string(),
+    });
+    let err = common::classify_err(&client, demo::MACHINE_ID, "echoing token endpoint").await;
+    common::assert_auth_error(&err, 400, &["[REDACTED]", "invalid_request"]);
+    everything.push_str(&all_forms(&err));
+
+    // The API echoes the token it was sent (and the secret) in every form, in every kind of
+    // error body. (A fresh client: the first one remembers its rejected credentials.)
+    let client = common::credentials_builder(&emu, CLIENT_ID, HARD_SECRET)
+        .retry(RetryConfig::disabled())
+        .build()
+        .expect("client");
+    serve_token(&emu, HARD_TOKEN);
+    // (The JSON-escaped forms are produced by putting the raw forms into JSON bodies; an
+    // escaped form inside a JSON string would be escaped twice, which no server sends.)
+    let mut echoes = echoed_forms(HARD_TOKEN);
+    echoes.extend(echoed_forms(HARD_SECRET));
+    echoes.retain(|form| !form.contains('\\'));
+    let echo = echoes.join(" | ");
+    let bodies = [
+        (
+            400,
+            serde_json::json!({"detailCode": "400.1", "trackingId": "t1",
+                "messages": [{"text": format!("bad header Authorization: Bearer {HARD_TOKEN}")}],
+                "causes": [{"text": echo}]})
+            .to_string(),
+        ),
+        (
+            403,
+            serde_json::json!({"detailCode": echo, "trackingId": "t2",
+                "messages": [{"text": echo}]})
+            .to_string(),
+        ),
+        (
+            500,
+            serde_json::json!({"trackingId": "t3", "causes": [null], "echo": echo}).to_string(),
+        ),
+        (
+            429,
+            serde_json::json!({"message": format!("token {HARD_TOKEN} over the limit")})
+                .to_string(),
+        ),
+        (404, format!("<html>Not found: {echo}</html>")),
+        (200, serde_json::json!({"isMachine": echo}).to_string()),
+    ];
+    for (status, body) in bodies {
+        emu.inject(Fault::Raw {
+            status,
+            content_type: "application/json".into(),
+            body,
+        });
+        let err = common::classify_err(&client, demo::MACHINE_ID, "echoing API").await;
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status), "{err:?}");
+        assert!(!matches!(err, Error::Auth { .. }), "{err:?}");
+        let shown = all_forms(&err);
+        assert!(shown.contains("[REDACTED]"), "{status}: {shown}");
+        if let Some(response) = err.response() {
+            everything.push_str(response.body());
+        }
+        tracing::error!(error = %err, debug = ?err, "call failed");
+        everything.push_str(&shown);
+    }
+    assert_eq!(
+        client.tokens_fetched(),
+        1,
+        "the echoing calls used the served token"
+    );
+    everything.push_str(&buffer.text());
+    assert_no_form_of(&everything, HARD_SECRET);
+    assert_no_form_of(&everything, HARD_TOKEN);
+}
+
+#[test]
+fn hostile_tenants_and_base_urls_are_refused_without_echoing_secrets() {
+    for tenant in [
+        "evil.example/x",
+        "",
+        " ",
+        "a.b",
+        "acme.api.identitynow.com",
+        "Acme",
+        "acme#",
+        "acme@evil.example",
+        "acme:443",
+        "-acme",
+        "ac me",
+    ] {
+        let builder = common::isolated_builder()
+            .tenant(tenant)
+            .client_credentials("id", SECRET);
+        assert_clean(&format!("{builder:?}"), &[SECRET]);
+        let err = builder.build().expect_err(tenant);
+        match &err {
+            Error::Config { setting, .. } => assert_eq!(*setting, "tenant", "{tenant:?}"),
+            other => panic!("{tenant:?}: expected a tenant Config error, got {other:?}"),
+        }
+        let shown = all_forms(&err);
+        assert_clean(&shown, &[SECRET]);
+        assert!(!shown.contains("evil.example/x.api"), "{shown}");
+    }
+
+    // Any userinfo is refused: user and password, user only, password only; from the builder,
+    // the environment and the file. The password is never echoed.
+    let password = "P4ss+w/rd";
+    let urls = [
+        format!("http://:{password}@127.0.0.1:9"),
+        format!("https://:{password}@acme.api.identitynow.com"),
+        format!("https://user:{password}@acme.api.identitynow.com/v2025"),
+        format!("https://{password}@acme.api.identitynow.com"),
+        format!(
+            "https://user:{}@acme.api.identitynow.com",
+            form_urlencoded_bytes(password)
+        ),
+    ];
+    for url in &urls {
+        for source in ["builder", "env", "file"] {
+            let file = TempFile::config(Some(url), Some("id"), Some(SECRET));
+            let builder = match source {
+                "builder" => common::isolated_builder()
+                    .base_url(url.clone())
+                    .client_credentials("id", SECRET),
+                "env" => common::isolated_builder().environment([
+                    (ENV_BASE_URL, url.as_str()),
+                    (ENV_CLIENT_ID, "id"),
+                    (ENV_CLIENT_SECRET, SECRET),
+                ]),
+                _ => common::isolated_builder().config_file(file.path()),
+            };
+            let debug = format!("{builder:?}");
+            let err = builder.build().expect_err(url);
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        setting: "base URL",
+                        ..
+                    }
+                ),
+                "{url} from {source}: {err:?}"
+            );
+            let shown = format!("{debug}\n{}", all_forms(&err));
+            assert_no_form_of(&shown, password);
+            assert_clean(&shown, &[SECRET]);
+        }
+    }
+}

@@ -328,7 +328,9 @@ async fn a_429_whatever_its_body_is_too_many_requests_with_retry_after() {
         .build()
         .expect("client");
     match classify(&client).await {
-        Err(Error::TooManyRequests { body, retry_after }) => {
+        Err(Error::TooManyRequests {
+            body, retry_after, ..
+        }) => {
             assert!(body.is_none());
             assert_eq!(retry_after, Some(Duration::from_secs(7)));
         }
@@ -382,6 +384,8 @@ async fn a_retry_after_above_the_cap_fails_at_once_and_calls_during_the_pause_fa
             Error::TooManyRequests {
                 body: None,
                 retry_after: Some(remaining),
+                response: None,
+                ..
             } => assert!(
                 remaining > Duration::from_secs(10) && remaining <= Duration::from_secs(30),
                 "{remaining:?}"
@@ -449,6 +453,7 @@ async fn a_call_never_outlives_its_deadline() {
         Err(Error::DeadlineExceeded {
             deadline: d,
             last_error,
+            ..
         }) => {
             assert_eq!(d, deadline);
             assert!(last_error.is_none(), "no attempt had failed");
@@ -505,7 +510,9 @@ async fn redirects_are_never_followed() {
     let api = api_server(move |_, _| reply(302, &[("location", &location)], "")).await;
     let client = hostile_builder(&api).build().expect("client");
     match classify(&client).await {
-        Err(Error::Redirect { status, location }) => {
+        Err(Error::Redirect {
+            status, location, ..
+        }) => {
             assert_eq!(status.as_u16(), 302);
             assert_eq!(location.as_deref(), Some(target.as_str()));
         }
@@ -577,9 +584,13 @@ fn rate_limits_governor_cannot_represent_are_config_errors() {
 
 /// The rustdoc promise: at most `requests - 1` sent per window of `period`, so the server
 /// sees at most `requests` in any sliding window even with some delay on the way.
+///
+/// The one request of slack absorbs arrival jitter of up to one pacing interval, so the
+/// interval is kept well above what a loaded 2-core machine delays a request (a 30 ms
+/// interval once showed 51 of 50 under load): 40 per 4 s paces one request every ~103 ms.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rate_limit_promise_holds_in_every_sliding_window_at_the_server() {
-    let (requests, period) = (50, Duration::from_millis(1500));
+    let (requests, period) = (40, Duration::from_secs(4));
     let emu = Emulator::builder()
         .without_rate_limit()
         .accounts((0..300).map(|i| Account::new(format!("acct-{i}"), format!("user.{i}"))))

@@ -118,7 +118,7 @@ fn typed_mocks_match_the_generated_operation_and_decode_its_answer() {
         then.ok(&SendClassifyMachineAccount200Response { is_machine: true });
     });
     let base = format!("{}/v2025", server.base_url());
-    let client = sailpoint_v2025::generated::Client::new(&base, None);
+    let client = sailpoint_v2025::generated::Client::new(&base, Default::default());
     let answer = runtime()
         .block_on(client.send_classify_machine_account(
             "acct-1",
@@ -138,7 +138,7 @@ fn typed_mocks_do_not_match_paths_without_the_api_version() {
         when.id("acct-1");
         then.ok(&SendClassifyMachineAccount200Response { is_machine: true });
     });
-    let client = sailpoint_v2025::generated::Client::new(&server.base_url(), None);
+    let client = sailpoint_v2025::generated::Client::new(&server.base_url(), Default::default());
     let err = runtime()
         .block_on(client.send_classify_machine_account("acct-1", None, "true"))
         .expect_err("httpmock answers 404 to an unmatched request");
@@ -160,7 +160,7 @@ fn typed_error_mocks_reach_the_generated_client_as_raw_error_bodies() {
         }));
     });
     let base = format!("{}/v2025", server.base_url());
-    let client = sailpoint_v2025::generated::Client::new(&base, None);
+    let client = sailpoint_v2025::generated::Client::new(&base, Default::default());
     let err = runtime()
         .block_on(client.send_classify_machine_account("acct-2", None, "true"))
         .expect_err("the mock answers 403");

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use sha2::{Digest, Sha256};
 
 use crate::adjust;
@@ -150,6 +150,7 @@ pub fn generate_from(
                 pretty_with(mock_tokens, "httpmock", |_| {})?
             ),
         },
+        client_hooks_file(),
         GeneratedFile {
             path: PRISM_SPEC_PATH.into(),
             contents: prism_spec(spec_text, &sha256)?,
@@ -219,22 +220,42 @@ fn settings() -> Result<GenerationSettings> {
         // The client carries an optional `Authorization` value. The facade builds one cheap
         // generated client per attempt (the reqwest client is shared), so a refreshed token
         // needs no locking inside generated code.
-        .with_inner_type(tokens(INNER_TYPE)?)
-        .with_pre_hook(tokens(PRE_HOOK)?)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    client_hooks_settings(&mut settings)?;
     Ok(settings)
 }
 
-/// The generated client's extra state: the `Authorization` header value, if any.
-const INNER_TYPE: &str = "::std::option::Option<::reqwest::header::HeaderValue>";
-/// Sets the `Authorization` header from the client's state on every request.
-const PRE_HOOK: &str = "|authorization: &::std::option::Option<::reqwest::header::HeaderValue>, \
-     request: &mut ::reqwest::Request| { \
-        if let ::std::option::Option::Some(value) = authorization { \
-            request.headers_mut().insert(::reqwest::header::AUTHORIZATION, value.clone()); \
-        } \
-     }";
+/// The hand-written hooks (`client/src/hooks.rs`, from [`CLIENT_HOOKS_TEMPLATE`]) instead of
+/// progenitor's defaults. Progenitor reads every success body in full
+/// (`ResponseValue::from_response`), so a response size cap must sit below it, in the
+/// `exec` hook: it wraps each response body in a length limit. The `pre` hook sets the
+/// `Authorization` value and percent-encodes the path strictly (progenitor's `encode_path`
+/// leaves `;` and other sub-delimiters raw). The client's inner type carries both settings.
+fn client_hooks_settings(settings: &mut GenerationSettings) -> Result<()> {
+    settings
+        .with_inner_type(tokens(CLIENT_INNER_TYPE)?)
+        .with_hooks(HooksMode::Expected);
+    Ok(())
+}
+
+/// The generated client's extra state (defined in the hooks file).
+const CLIENT_INNER_TYPE: &str = "crate::hooks::CallContext";
+/// The hooks file's source, rustfmt-formatted (it is not skipped by rustfmt).
+const CLIENT_HOOKS_TEMPLATE: &str = include_str!("../templates/client_hooks.rs");
+/// Where the hooks file is written, relative to the workspace root.
+const CLIENT_HOOKS_PATH: &str = "sailpoint-v2025/client/src/hooks.rs";
+
+/// The hooks file: the template behind a header saying where to edit it.
+fn client_hooks_file() -> GeneratedFile {
+    GeneratedFile {
+        path: CLIENT_HOOKS_PATH.into(),
+        contents: format!(
+            "// Written by `{COMMAND}` from xtask/templates/client_hooks.rs: edit it there.\n\n\
+             {CLIENT_HOOKS_TEMPLATE}"
+        ),
+    }
+}
 
 fn tokens(source: &str) -> Result<TokenStream> {
     source
@@ -270,7 +291,7 @@ impl Header<'_> {
 }
 
 fn client_lib_rs(header: &Header<'_>) -> String {
-    lib_rs(
+    let lib = lib_rs(
         header,
         &format!(
             r#"//! The generated client for SailPoint Identity Security Cloud API v2025.
@@ -286,6 +307,16 @@ fn client_lib_rs(header: &Header<'_>) -> String {
 //! The `schemars` feature derives `schemars::JsonSchema` for every model.
 "#
         ),
+    );
+    with_client_hooks_module(lib)
+}
+
+/// The client crate's `lib.rs` also declares the hand-written hooks module (see
+/// [`client_hooks_settings`]).
+fn with_client_hooks_module(lib: String) -> String {
+    format!(
+        "{lib}\n/// Hand-written hooks: the `Authorization` value, the response body cap, strict path\n\
+         /// encoding.\nmod hooks;\n\npub use hooks::{{CallContext, DEFAULT_MAX_RESPONSE_BYTES, is_body_too_large}};\n"
     )
 }
 

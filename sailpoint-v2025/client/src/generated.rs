@@ -215,7 +215,7 @@ Version: v2025*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::std::option::Option<::reqwest::header::HeaderValue>,
+    pub(crate) inner: crate::hooks::CallContext,
 }
 impl Client {
     /// Create a new client.
@@ -223,10 +223,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(
-        baseurl: &str,
-        inner: ::std::option::Option<::reqwest::header::HeaderValue>,
-    ) -> Self {
+    pub fn new(baseurl: &str, inner: crate::hooks::CallContext) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -245,7 +242,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::std::option::Option<::reqwest::header::HeaderValue>,
+        inner: crate::hooks::CallContext,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -254,7 +251,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<::std::option::Option<::reqwest::header::HeaderValue>> for Client {
+impl ClientInfo<crate::hooks::CallContext> for Client {
     fn api_version() -> &'static str {
         "v2025"
     }
@@ -264,11 +261,17 @@ impl ClientInfo<::std::option::Option<::reqwest::header::HeaderValue>> for Clien
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &::std::option::Option<::reqwest::header::HeaderValue> {
+    fn inner(&self) -> &crate::hooks::CallContext {
         &self.inner
     }
 }
-impl ClientHooks<::std::option::Option<::reqwest::header::HeaderValue>> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::hooks::CallContext>,
+    {}
+};
 #[allow(clippy::all)]
 impl Client {
     /**Classify single machine account
@@ -329,16 +332,6 @@ Arguments:
         let info = OperationInfo {
             operation_id: "send_classify_machine_account",
         };
-        (|
-            authorization: &::std::option::Option<::reqwest::header::HeaderValue>,
-            request: &mut ::reqwest::Request|
-        {
-            if let ::std::option::Option::Some(value) = authorization {
-                request
-                    .headers_mut()
-                    .insert(::reqwest::header::AUTHORIZATION, value.clone());
-            }
-        })(&self.inner, &mut request);
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;

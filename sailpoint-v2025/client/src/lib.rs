@@ -27,3 +27,9 @@
 mod generated;
 
 pub use generated::*;
+
+/// Hand-written hooks: the `Authorization` value, the response body cap, strict path
+/// encoding.
+mod hooks;
+
+pub use hooks::{CallContext, DEFAULT_MAX_RESPONSE_BYTES, is_body_too_large};

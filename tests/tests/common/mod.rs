@@ -118,9 +118,9 @@ pub fn assert_auth_error(err: &Error, status: u16, needles: &[&str]) {
 /// `err` is an [`Error::Unauthorized`] whose body's `error` is `message`.
 pub fn assert_unauthorized(err: &Error, message: &str) {
     match err {
-        Error::Unauthorized { body } => {
-            let error = body.as_ref().and_then(|body| body.error.clone());
-            assert_eq!(error, Some(serde_json::json!(message)));
+        Error::Unauthorized { body, .. } => {
+            let body = body.as_ref().expect("a decoded 401 body");
+            assert_eq!(body.error, Some(serde_json::json!(message)));
         }
         other => panic!("expected Unauthorized, got {other:?}"),
     }
