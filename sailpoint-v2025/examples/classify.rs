@@ -3,6 +3,8 @@
 //! ```text
 //! cargo run --example classify -- [ACCOUNT_ID ...] [--mode forceMachine] [--json]
 //! cargo run --example classify -- --file ids.txt|-|<(cmd) [--mode ...] [--json]
+//! cargo run --example classify -- --source SOURCE_ID        # server-side, the whole source
+//! cargo run --example classify -- --show-config SOURCE_ID   # its machine classification config
 //! ```
 //!
 //! With SailPoint configuration present (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
@@ -60,6 +62,9 @@ Exit codes:
   2  usage, configuration or authentication error, or unreadable input (the message names
      the line); the run stops early";
 
+#[path = "classify_parts/source_job.rs"]
+mod source_job;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "classify",
@@ -86,6 +91,13 @@ struct Args {
     /// Use the bundled emulator even when a tenant is configured.
     #[arg(long)]
     emulator: bool,
+    /// Classify every account of this source on the server instead (progress from the job's
+    /// status counts; the final counts are printed).
+    #[arg(long, value_name = "SOURCE_ID")]
+    source: Option<String>,
+    /// Print this source's machine classification config and exit.
+    #[arg(long, value_name = "SOURCE_ID")]
+    show_config: Option<String>,
     /// Seconds between plain progress lines when stderr is not a terminal.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     progress_every: f64,
@@ -171,6 +183,19 @@ async fn run(args: Args) -> Result<Summary, String> {
         (client, ids)
     };
 
+    if let Some(source_id) = &args.show_config {
+        source_job::show_config(&client, source_id).await?;
+        return Ok(Summary::default());
+    }
+    if let Some(source_id) = &args.source {
+        source_job::classify_source(&client, source_id, true).await?;
+        return Ok(Summary::default());
+    }
+    // The emulator demo also shows server-side classification of a whole source (after the
+    // per-account calls below).
+    let demo_source = (args.ids.is_empty() && args.file.is_none() && !default_ids.is_empty())
+        .then_some(demo::AD_SOURCE_ID);
+
     let input_failure = InputFailure::default();
     let (results, total): (BulkClassify, Option<u64>) = match &args.file {
         Some(path) if path.as_os_str() == "-" => {
@@ -211,6 +236,13 @@ async fn run(args: Args) -> Result<Summary, String> {
     let summary = report(results, total, args.json, every).await?;
     if let Some(problem) = input_failure.lock().map_or(None, |mut f| f.take()) {
         return Err(problem);
+    }
+    if let Some(source_id) = demo_source {
+        note!(
+            "And server-side: classifying every account of the demo source Active Directory \
+             ({source_id}) with one request and status polls"
+        );
+        source_job::classify_source(&client, source_id, false).await?;
     }
     Ok(summary)
 }

@@ -103,7 +103,9 @@ mod client;
 mod account_id;
 mod auth;
 mod bulk;
+mod classification_config;
 mod classify;
+mod classify_source;
 mod config;
 #[cfg(test)]
 mod decode_proptest;
@@ -114,12 +116,19 @@ mod redact;
 mod response;
 mod retry;
 mod server_text;
+mod source_classification;
+mod source_request;
 mod tls;
 mod transport;
 
 pub use account_id::MAX_ACCOUNT_ID_BYTES;
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
+pub use classification_config::{
+    DeleteMachineClassificationConfigRequest, GetMachineClassificationConfigRequest,
+    SetMachineClassificationConfigRequest,
+};
 pub use classify::ClassifyRequest;
+pub use classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -129,6 +138,10 @@ pub use error::{DecodeError, Error, ResponseDetails, TransportError};
 pub use rate_limit::RateLimit;
 pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use server_text::MAX_BODY_SNIPPET_BYTES;
+pub use source_classification::{
+    DeleteClassifyMachineAccountFromSourceRequest,
+    GetClassifyMachineAccountFromSourceStatusRequest, SendClassifyMachineAccountFromSourceRequest,
+};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto
@@ -172,6 +185,26 @@ pub use sailpoint_v2025_client::types::ListAccessProfiles429Response;
 pub use sailpoint_v2025_client::types::LocaleOrigin;
 /// The answer of a classify call: whether the account is a machine account.
 pub use sailpoint_v2025_client::types::SendClassifyMachineAccount200Response;
+
+// The machine-account classification family's models (generated; one doc line each).
+/// A source's machine classification config: `enabled`, `classification_method`, `criteria`.
+pub use sailpoint_v2025_client::types::MachineClassificationConfig;
+/// How a source's accounts are classified: by the source (`Source`) or by criteria (`Criteria`).
+pub use sailpoint_v2025_client::types::MachineClassificationConfigClassificationMethod;
+/// The top level of a config's criteria tree (an attribute test, or `AND`/`OR` of children).
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaLevel1;
+/// The second level of a config's criteria tree.
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaLevel2;
+/// The third (innermost) level of a config's criteria tree.
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaLevel3;
+/// A criteria node's operation: `Equals`, `NotEquals`, `StartsWith`, `EndsWith`, `Contains`, `And`, `Or`.
+pub use sailpoint_v2025_client::types::MachineClassificationCriteriaOperation;
+/// The answer to starting a source classification: how many accounts were submitted.
+pub use sailpoint_v2025_client::types::SendClassifyMachineAccountFromSource200Response;
+/// A source classification job's status, timestamps and counts.
+pub use sailpoint_v2025_client::types::SourceClassificationStatus;
+/// A source classification job's counts: `expected`, `received` and `completed` accounts.
+pub use sailpoint_v2025_client::types::SourceClassificationStatusCounts;
 
 /// The generated client crate, for operations or details the facade does not cover.
 pub use sailpoint_v2025_client as generated;

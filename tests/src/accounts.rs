@@ -105,16 +105,24 @@ impl Account {
     /// * `forceMachine` / `forceHuman`: stores `true` / `false` and marks the
     ///   account as manually classified.
     pub fn apply(&mut self, mode: ClassificationMode) -> bool {
+        let by_criteria = self.criteria_says_machine();
+        self.apply_with(mode, by_criteria)
+    }
+
+    /// [`Account::apply`] with the criteria's verdict given: the emulator
+    /// passes the verdict of the account's source's machine classification
+    /// config when that config classifies by criteria.
+    pub fn apply_with(&mut self, mode: ClassificationMode, machine_by_criteria: bool) -> bool {
         let value = match mode {
             ClassificationMode::Default => {
                 if self.manually_classified {
                     return self.is_machine.unwrap_or(false);
                 }
-                self.criteria_says_machine()
+                machine_by_criteria
             }
             ClassificationMode::IgnoreManual => {
                 self.manually_classified = false;
-                self.criteria_says_machine()
+                machine_by_criteria
             }
             ClassificationMode::ForceMachine => {
                 self.manually_classified = true;

@@ -25,6 +25,8 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 struct IssuedToken {
     client_id: String,
     may_classify: bool,
+    may_read_sources: bool,
+    may_manage_sources: bool,
     expires_at: Instant,
 }
 
@@ -35,6 +37,8 @@ pub(crate) enum TokenCheck {
     Valid {
         client_id: String,
         may_classify: bool,
+        may_read_sources: bool,
+        may_manage_sources: bool,
     },
     /// Known but expired.
     Expired { client_id: String },
@@ -79,6 +83,8 @@ impl TokenStore {
             IssuedToken {
                 client_id: client.id.clone(),
                 may_classify: client.may_classify(),
+                may_read_sources: client.may_read_sources(),
+                may_manage_sources: client.may_manage_sources(),
                 expires_at: now + self.lifetime,
             },
         );
@@ -99,6 +105,8 @@ impl TokenStore {
             Some(t) => TokenCheck::Valid {
                 client_id: t.client_id.clone(),
                 may_classify: t.may_classify,
+                may_read_sources: t.may_read_sources,
+                may_manage_sources: t.may_manage_sources,
             },
         }
     }

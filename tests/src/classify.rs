@@ -1,18 +1,17 @@
 //! `POST /v2025/accounts/{id}/classify`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
 use crate::accounts::ClassificationMode;
-use crate::auth::TokenCheck;
+use crate::admission::{Scope, admit};
 use crate::counters::ReceivedRequest;
 use crate::faults::{self, DropConnection, Endpoint, Fault};
 use crate::responses;
@@ -115,62 +114,8 @@ fn answer(
     account_id: &str,
     mode: Result<Option<String>, ()>,
 ) -> Response {
-    let now = Instant::now();
-
-    // 1. Bearer token.
-    let Some(authorization) = parts.headers.get(header::AUTHORIZATION) else {
-        return responses::jwt_error("JWT is missing");
-    };
-    let token = authorization
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let Some(token) = token else {
-        return responses::jwt_error("JWT is malformed");
-    };
-    let check = s.tokens.check(token, now);
-    let client = match &check {
-        TokenCheck::Valid { client_id, .. } | TokenCheck::Expired { client_id } => {
-            Some(client_id.clone())
-        }
-        TokenCheck::Unknown => None,
-    };
-    s.update_request(seq, |r| r.client_id = client);
-    let (client_id, may_classify) = match check {
-        TokenCheck::Valid {
-            client_id,
-            may_classify,
-        } => (client_id, may_classify),
-        TokenCheck::Expired { .. } => return responses::jwt_error("JWT is expired"),
-        TokenCheck::Unknown => return responses::jwt_error("JWT is invalid"),
-    };
-
-    // 2. Rate limit per client.
-    if let Err(remaining) = s.limiter.check(&client_id, now) {
-        return responses::rate_limit_exceeded(remaining);
-    }
-
-    // 3. Scope.
-    if !may_classify {
-        return responses::error_dto(
-            StatusCode::FORBIDDEN,
-            "The server understood the request but refuses to authorize it: the token lacks the scope idn:account:update.",
-        );
-    }
-
-    // 4. Experimental opt-in.
-    let experimental = parts
-        .headers
-        .get("x-sailpoint-experimental")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if !experimental {
-        return responses::error_dto(
-            StatusCode::BAD_REQUEST,
-            "This is an experimental endpoint. Set the header X-SailPoint-Experimental: true to use it.",
-        );
+    if let Err(response) = admit(s, seq, parts, Scope::AccountUpdate) {
+        return response;
     }
 
     // 5. Classification mode.
@@ -186,13 +131,17 @@ fn answer(
     };
 
     // 6. Account.
-    let Some(account) = s.accounts.get_mut(account_id) else {
+    let Some(account) = s.accounts.get(account_id) else {
         return responses::error_dto(
             StatusCode::NOT_FOUND,
             &format!("The account with id '{account_id}' was not found."),
         );
     };
-    let is_machine = account.apply(mode);
+    let by_criteria = s.machine_verdict(account);
+    let Some(account) = s.accounts.get_mut(account_id) else {
+        return responses::error_dto(StatusCode::NOT_FOUND, "The account disappeared.");
+    };
+    let is_machine = account.apply_with(mode, by_criteria);
     (StatusCode::OK, Json(json!({ "isMachine": is_machine }))).into_response()
 }
 

@@ -7,9 +7,16 @@ use std::time::Duration;
 use crate::accounts::Account;
 use crate::demo;
 use crate::server::Emulator;
+use crate::sources::{ClassificationPace, Source};
 
 /// The scope the classify operation requires.
 pub const CLASSIFY_SCOPE: &str = "idn:account:update";
+
+/// The scope for reading a source's machine classification config.
+pub const SOURCES_READ_SCOPE: &str = "idn:sources:read";
+
+/// The scope for changing a source's machine classification config (reading it too).
+pub const SOURCES_MANAGE_SCOPE: &str = "idn:sources:manage";
 
 /// The catch-all scope: a client holding it may call every operation.
 pub const ALL_SCOPES: &str = "sp:scopes:all";
@@ -56,6 +63,20 @@ impl OAuthClient {
             .iter()
             .any(|s| s == CLASSIFY_SCOPE || s == ALL_SCOPES)
     }
+
+    /// Whether this client may read a source's machine classification config:
+    /// it holds [`SOURCES_READ_SCOPE`], [`SOURCES_MANAGE_SCOPE`] or [`ALL_SCOPES`].
+    pub fn may_read_sources(&self) -> bool {
+        self.may_manage_sources() || self.scopes.iter().any(|s| s == SOURCES_READ_SCOPE)
+    }
+
+    /// Whether this client may change a source's machine classification
+    /// config: it holds [`SOURCES_MANAGE_SCOPE`] or [`ALL_SCOPES`].
+    pub fn may_manage_sources(&self) -> bool {
+        self.scopes
+            .iter()
+            .any(|s| s == SOURCES_MANAGE_SCOPE || s == ALL_SCOPES)
+    }
 }
 
 /// A fixed-window rate limit applied per `client_id` to the `/v2025` API.
@@ -97,6 +118,8 @@ impl Default for RateLimit {
 pub(crate) struct Settings {
     pub(crate) clients: Vec<OAuthClient>,
     pub(crate) accounts: Vec<Account>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) pace: ClassificationPace,
     pub(crate) token_lifetime: Duration,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) org: String,
@@ -107,7 +130,9 @@ pub(crate) struct Settings {
 /// Builds and starts an [`Emulator`]; get one from [`Emulator::builder`].
 ///
 /// Defaults: the demo client [`demo::CLIENT_ID`] / [`demo::CLIENT_SECRET`]
-/// (scope `idn:account:update`), the demo accounts ([`demo::accounts`]), a
+/// (scopes `idn:account:update idn:sources:manage`), the demo accounts
+/// ([`demo::accounts`]) and their sources ([`demo::sources`]), the
+/// [`ClassificationPace::default`] for source classification jobs, a
 /// token lifetime of 749 s, the rate limit [`RateLimit::ISC`] (100 requests
 /// per 10 s per client), org `acme`, pod `emu01-local`, and a request log of
 /// the last 10,000 classify requests.
@@ -127,6 +152,8 @@ impl Default for EmulatorBuilder {
             settings: Settings {
                 clients: Vec::new(),
                 accounts: Vec::new(),
+                sources: Vec::new(),
+                pace: ClassificationPace::default(),
                 token_lifetime: DEFAULT_TOKEN_LIFETIME,
                 rate_limit: Some(RateLimit::ISC),
                 org: "acme".to_owned(),
@@ -187,8 +214,38 @@ impl EmulatorBuilder {
     }
 
     /// Adds accounts (see [`EmulatorBuilder::account`]).
-    pub fn accounts(self, accounts: impl IntoIterator<Item = Account>) -> Self {
-        accounts.into_iter().fold(self, Self::account)
+    pub fn accounts(mut self, accounts: impl IntoIterator<Item = Account>) -> Self {
+        // One pass (not `account` per item): seeding 100,000 accounts stays fast.
+        let mut added: Vec<Account> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for account in accounts {
+            match index.get(&account.id) {
+                Some(&at) => added[at] = account,
+                None => {
+                    index.insert(account.id.clone(), added.len());
+                    added.push(account);
+                }
+            }
+        }
+        self.settings
+            .accounts
+            .retain(|a| !index.contains_key(&a.id));
+        self.settings.accounts.append(&mut added);
+        self
+    }
+
+    /// Adds (or replaces, by id) a source. Its accounts are the accounts whose
+    /// [`Account::source_name`] is the source's name.
+    pub fn source(mut self, source: Source) -> Self {
+        self.settings.sources.retain(|s| s.id != source.id);
+        self.settings.sources.push(source);
+        self
+    }
+
+    /// How fast source classification jobs advance (see [`ClassificationPace`]).
+    pub fn classification_pace(mut self, pace: ClassificationPace) -> Self {
+        self.settings.pace = pace;
+        self
     }
 
     /// Starts without the demo accounts (only the accounts added here).
@@ -247,9 +304,14 @@ impl EmulatorBuilder {
     pub(crate) fn into_settings(self) -> Settings {
         let mut settings = self.settings;
         if self.demo_client && !settings.clients.iter().any(|c| c.id == demo::CLIENT_ID) {
-            settings
-                .clients
-                .insert(0, OAuthClient::new(demo::CLIENT_ID, demo::CLIENT_SECRET));
+            settings.clients.insert(
+                0,
+                OAuthClient::with_scopes(
+                    demo::CLIENT_ID,
+                    demo::CLIENT_SECRET,
+                    [CLASSIFY_SCOPE, SOURCES_MANAGE_SCOPE],
+                ),
+            );
         }
         if self.demo_accounts {
             let mut accounts: Vec<Account> = demo::accounts()
@@ -258,6 +320,12 @@ impl EmulatorBuilder {
                 .collect();
             accounts.append(&mut settings.accounts);
             settings.accounts = accounts;
+            let mut sources: Vec<Source> = demo::sources()
+                .into_iter()
+                .filter(|d| !settings.sources.iter().any(|s| s.id == d.id))
+                .collect();
+            sources.append(&mut settings.sources);
+            settings.sources = sources;
         }
         settings
     }

@@ -25,6 +25,15 @@ pub struct Counters {
     /// Classify requests per account id (the decoded path segment), counted
     /// on arrival whatever the outcome.
     pub per_account: BTreeMap<String, u64>,
+    /// Requests to the six source operations (`/v2025/sources/{sourceId}/classify`
+    /// and `/v2025/sources/{sourceId}/machine-classification-config`), counted
+    /// on arrival whatever the outcome.
+    pub source_requests: u64,
+    /// Source operation responses sent, by status code.
+    pub source_responses: BTreeMap<u16, u64>,
+    /// Requests per operationId (`sendClassifyMachineAccount`,
+    /// `getClassifyMachineAccountFromSourceStatus`, …), counted on arrival.
+    pub per_operation: BTreeMap<String, u64>,
     /// Requests to `POST /oauth/token`.
     pub token_requests: u64,
     /// Tokens issued by the token endpoint (not by
@@ -51,13 +60,19 @@ impl Counters {
         self.classify_responses.get(&status).copied().unwrap_or(0)
     }
 
+    /// Requests received for this operationId.
+    pub fn operation_calls(&self, operation_id: &str) -> u64 {
+        self.per_operation.get(operation_id).copied().unwrap_or(0)
+    }
+
     /// Classify requests received for this account id.
     pub fn account_calls(&self, account_id: &str) -> u64 {
         self.per_account.get(account_id).copied().unwrap_or(0)
     }
 }
 
-/// One classify request as the emulator received it ([`Emulator::requests`]).
+/// One API request as the emulator received it ([`Emulator::requests`]):
+/// single-account classify requests and the six source operations.
 ///
 /// Token values are never recorded: only whether an `Authorization` header
 /// was present, and which client the token belonged to.
@@ -71,6 +86,8 @@ pub struct ReceivedRequest {
     pub seq: u64,
     /// When the request arrived.
     pub received_at: DateTime<Utc>,
+    /// The operationId the request was routed to.
+    pub operation: &'static str,
     /// The HTTP method.
     pub method: String,
     /// The raw path as sent (still percent-encoded), e.g.
@@ -78,8 +95,10 @@ pub struct ReceivedRequest {
     pub path: String,
     /// The raw query string without `?`, if any.
     pub query: Option<String>,
-    /// The account id (the decoded path segment).
+    /// The account id (the decoded path segment); empty for source operations.
     pub account_id: String,
+    /// The source id (the decoded path segment) of a source operation.
+    pub source_id: Option<String>,
     /// The raw `classificationMode` value, if the parameter was present.
     pub classification_mode: Option<String>,
     /// The `User-Agent` header.
@@ -112,10 +131,12 @@ impl ReceivedRequest {
         Self {
             seq,
             received_at: Utc::now(),
+            operation: "sendClassifyMachineAccount",
             method: parts.method.as_str().to_owned(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
             account_id,
+            source_id: None,
             classification_mode: None,
             user_agent: header(headers, "user-agent"),
             experimental: header(headers, "x-sailpoint-experimental"),

@@ -16,8 +16,10 @@
 //! a later `default` call on [`MANUAL_HUMAN_ID`] answers `true`.
 
 use crate::accounts::Account;
+use crate::sources::Source;
 
-/// Client id of the demo OAuth client (scope `idn:account:update`).
+/// Client id of the demo OAuth client (scopes `idn:account:update` and
+/// `idn:sources:manage`).
 pub const CLIENT_ID: &str = "demo-client";
 /// Client secret of the demo OAuth client.
 pub const CLIENT_SECRET: &str = "demo-secret";
@@ -41,6 +43,57 @@ pub const COMPUTER_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0006";
 /// `temp.contractor`: an uncorrelated (orphan) account with an ordinary
 /// name: human.
 pub const ORPHAN_HUMAN_ID: &str = "2c9180857a1b4f1e017a1b5c0e3a0007";
+
+/// The demo source `Active Directory` (holding [`MACHINE_ID`], [`HUMAN_ID`]
+/// and [`COMPUTER_ID`]).
+pub const AD_SOURCE_ID: &str = "2c9180835d2e5168015d32f890ca0001";
+/// The demo source `HR Database` (holding [`MANUAL_HUMAN_ID`]).
+pub const HR_SOURCE_ID: &str = "2c9180835d2e5168015d32f890ca0002";
+/// The demo source `Workday` (holding [`MANUAL_MACHINE_ID`]).
+pub const WORKDAY_SOURCE_ID: &str = "2c9180835d2e5168015d32f890ca0003";
+/// The demo source `GitHub` (holding [`CORRELATED_SERVICE_ID`]).
+pub const GITHUB_SOURCE_ID: &str = "2c9180835d2e5168015d32f890ca0004";
+/// The demo source `Salesforce` (holding [`ORPHAN_HUMAN_ID`]).
+pub const SALESFORCE_SOURCE_ID: &str = "2c9180835d2e5168015d32f890ca0005";
+
+/// The demo sources: one per source name of the demo accounts.
+pub fn sources() -> Vec<Source> {
+    vec![
+        Source::new(AD_SOURCE_ID, "Active Directory"),
+        Source::new(HR_SOURCE_ID, "HR Database"),
+        Source::new(WORKDAY_SOURCE_ID, "Workday"),
+        Source::new(GITHUB_SOURCE_ID, "GitHub"),
+        Source::new(SALESFORCE_SOURCE_ID, "Salesforce"),
+    ]
+}
+
+/// `count` generated accounts on the source named `source_name`, ids
+/// `{source_name}-000000`, `-000001`, …: every fourth is named `svc-app-N`
+/// (a machine account under the built-in rules), the others `user.N`, and
+/// every tenth is correlated to an identity. Deterministic, for big
+/// emulated sources:
+///
+/// ```
+/// use sailpoint_v2025_testkit::demo;
+///
+/// let accounts = demo::source_accounts("Big LDAP", 100_000);
+/// let machines = accounts.iter().filter(|a| a.criteria_says_machine()).count();
+/// assert_eq!(machines, 20_000);
+/// ```
+pub fn source_accounts(source_name: &str, count: usize) -> Vec<Account> {
+    (0..count)
+        .map(|i| {
+            let name = if i % 4 == 0 {
+                format!("svc-app-{i}")
+            } else {
+                format!("user.{i}")
+            };
+            Account::new(format!("{source_name}-{i:06}"), name)
+                .with_source(source_name)
+                .with_identity(i % 10 == 0)
+        })
+        .collect()
+}
 
 /// The demo accounts, in the order of the table in this module's docs.
 pub fn accounts() -> Vec<Account> {

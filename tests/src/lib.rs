@@ -118,6 +118,56 @@
 //! Request Content`, `403 Forbidden`, `404 Not found`, `500.0 Internal
 //! Fault`, otherwise `<status> <reason phrase>`.
 //!
+//! ## Sources: `/v2025/sources/{sourceId}/classify` and `/machine-classification-config`
+//!
+//! A [`Source`] has an id and a name; its accounts are the accounts whose
+//! `source_name` is that name. The demo sources ([`demo::sources`]) hold the
+//! demo accounts; add more with [`EmulatorBuilder::source`] /
+//! [`Emulator::insert_source`], and generate big ones with
+//! [`demo::source_accounts`]. Every source operation first makes checks 1–5
+//! above (queued faults, token, rate limit, scope, experimental header; the
+//! classify operations need `idn:account:update`, reading the config
+//! `idn:sources:read`, changing it `idn:sources:manage`, or `sp:scopes:all`),
+//! then an unknown source id is 404 `ErrorResponseDto`.
+//!
+//! * `POST .../classify` starts a background classification job over the
+//!   source's accounts (as they are at that moment) and answers 200
+//!   `{"Accounts submitted for processing": N}`; 400 while a job is running.
+//! * `GET .../classify` answers the latest job's `SourceClassificationStatus`:
+//!   `{"status", "started", "updated", "counts": {"EXPECTED", "RECEIVED",
+//!   "COMPLETED"}}`; 404 if no job was started. Counts advance with real time
+//!   at the [`ClassificationPace`] ([`EmulatorBuilder::classification_pace`]):
+//!   `STARTED` while collecting, `COLLECTED` once every account is received,
+//!   `COMPLETED` once every account is classified. Classified accounts are
+//!   written as the count advances (mode `default`: manual classifications
+//!   are kept), so [`Emulator::account`] shows partial progress.
+//! * `DELETE .../classify` cancels a running job (`CANCELLED`, counts frozen,
+//!   accounts classified so far keep their result) and answers 204, also
+//!   when nothing is running. [`Emulator::terminate_source_classification`]
+//!   ends a job as `TERMINATED` instead.
+//! * `GET .../machine-classification-config` answers the stored
+//!   `MachineClassificationConfig`; 404 if none is set.
+//! * `PUT .../machine-classification-config` validates and stores the body
+//!   (`enabled`, `classificationMethod` `SOURCE` or `CRITERIA`, `criteria`
+//!   nested at most three levels, operations `EQUALS`, `NOT_EQUALS`,
+//!   `STARTS_WITH`, `ENDS_WITH`, `CONTAINS`, `AND`, `OR`; anything else is
+//!   400), sets `created` (first time) and `modified` (later times), and
+//!   answers 200 with it.
+//! * `DELETE .../machine-classification-config` removes it and answers 200
+//!   (the status the spec declares).
+//!
+//! **Criteria.** When a source's config is `enabled` with
+//! `classificationMethod: CRITERIA` and has criteria, *both* the source job
+//! and single-account classification (`POST /v2025/accounts/{id}/classify`,
+//! modes `default` and `ignoreManual`) classify that source's accounts by the
+//! criteria instead of the built-in rules: a leaf compares an account
+//! attribute (`name`, also spelled `nativeIdentity`, `sAMAccountName`,
+//! `distinguishedName`, `displayName`; `sourceName`; `hasIdentity` as
+//! `"true"`/`"false"`) with `value`, case-insensitively unless
+//! `caseSensitive`; `AND`/`OR` combine `children` (an `AND` without children
+//! is false). An unknown attribute never matches. Otherwise the built-in
+//! rules below stand for the source's own designation.
+//!
 //! ## Any other path or method
 //!
 //! 404 (or 405 for another method on a known path) with an
@@ -174,7 +224,8 @@
 //! # Faults
 //!
 //! [`Emulator::inject`] (`emu.inject(Fault::Status(503)).times(3)`) and
-//! [`Emulator::fail_next`] queue [`Fault`]s for the next classify requests;
+//! [`Emulator::fail_next`] queue [`Fault`]s for the next API requests
+//! (single-account classify and the six source operations alike);
 //! [`Emulator::inject_token_fault`] and [`Emulator::fail_next_token`] do the
 //! same for token requests. Queued faults apply first-in first-out, each to
 //! as many consecutive requests as its count, before any other check. A
@@ -214,15 +265,20 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod admission;
 mod auth;
 mod classify;
 mod config;
 mod counters;
 pub mod demo;
 mod faults;
+mod machine_config;
 mod rate_limit;
 mod responses;
 mod server;
+mod source_endpoints;
+mod source_jobs;
+mod sources;
 mod state;
 
 #[cfg(test)]
@@ -234,11 +290,13 @@ pub use accounts::{
 };
 pub use config::{
     ALL_SCOPES, CLASSIFY_SCOPE, DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, OAuthClient, RateLimit,
+    SOURCES_MANAGE_SCOPE, SOURCES_READ_SCOPE,
 };
 pub use counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 pub use faults::{Fault, InjectedFault};
 pub use responses::RETRY_AFTER_MS_HEADER;
 pub use server::Emulator;
+pub use sources::{ClassificationPace, Source};
 
 /// The README's example (its crates.io page), compiled and run as a doctest.
 #[cfg(doctest)]

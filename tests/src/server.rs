@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::{TcpListener, TcpStream};
@@ -26,6 +26,8 @@ use crate::counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 use crate::demo;
 use crate::faults::{DropConnection, Endpoint, Fault, InjectedFault};
 use crate::responses;
+use crate::source_endpoints;
+use crate::sources::{ClassificationPace, Source};
 use crate::state::Shared;
 
 /// A running emulator: an HTTP server on `127.0.0.1` (ephemeral port) plus
@@ -132,15 +134,90 @@ impl Emulator {
         self.shared.with_state(|s| s.accounts.remove(id))
     }
 
-    /// The current state of an account.
+    /// The current state of an account (with the progress of running source
+    /// classification jobs written first).
     pub fn account(&self, id: &str) -> Option<Account> {
-        self.shared.with_state(|s| s.accounts.get(id).cloned())
+        self.shared.with_state(|s| {
+            s.advance_jobs(Instant::now());
+            s.accounts.get(id).cloned()
+        })
     }
 
-    /// All accounts, ordered by id.
+    /// All accounts, ordered by id (with the progress of running source
+    /// classification jobs written first).
     pub fn accounts(&self) -> Vec<Account> {
+        self.shared.with_state(|s| {
+            s.advance_jobs(Instant::now());
+            s.accounts.values().cloned().collect()
+        })
+    }
+
+    /// Inserts many accounts at once (replacing those with the same ids).
+    pub fn insert_accounts(&self, accounts: impl IntoIterator<Item = Account>) {
+        self.shared.with_state(|s| {
+            for account in accounts {
+                s.accounts.insert(account.id.clone(), account);
+            }
+        });
+    }
+
+    // ----- sources -----
+
+    /// Inserts or replaces a source (its config and job are kept when the id
+    /// is known); returns the replaced source.
+    pub fn insert_source(&self, source: Source) -> Option<Source> {
         self.shared
-            .with_state(|s| s.accounts.values().cloned().collect())
+            .with_state(|s| match s.sources.get_mut(&source.id) {
+                Some(existing) => Some(std::mem::replace(&mut existing.source, source)),
+                None => {
+                    s.sources.insert(
+                        source.id.clone(),
+                        crate::source_jobs::SourceState::new(source),
+                    );
+                    None
+                }
+            })
+    }
+
+    /// All sources, ordered by id.
+    pub fn sources(&self) -> Vec<Source> {
+        self.shared
+            .with_state(|s| s.sources.values().map(|st| st.source.clone()).collect())
+    }
+
+    /// The stored machine classification config of a source, as JSON.
+    pub fn machine_classification_config(&self, source_id: &str) -> Option<serde_json::Value> {
+        self.shared
+            .with_state(|s| s.sources.get(source_id).and_then(|st| st.config.clone()))
+    }
+
+    /// The latest classification job's status body of a source
+    /// (`SourceClassificationStatus` JSON), as `GET .../classify` would answer.
+    pub fn source_classification_status(&self, source_id: &str) -> Option<serde_json::Value> {
+        self.shared.with_state(|s| {
+            let now = Instant::now();
+            s.advance_job(source_id, now);
+            let job = s.sources.get(source_id)?.job.as_ref()?;
+            Some(job.progress(now).to_json())
+        })
+    }
+
+    /// Ends a running classification job of a source as `TERMINATED` (as if
+    /// the server had given up). Returns whether a job was running.
+    pub fn terminate_source_classification(&self, source_id: &str) -> bool {
+        self.shared.with_state(|s| {
+            let now = Instant::now();
+            s.advance_job(source_id, now);
+            s.sources
+                .get_mut(source_id)
+                .and_then(|st| st.job.as_mut())
+                .is_some_and(|job| job.stop(crate::sources::Stopped::Terminated, now))
+        })
+    }
+
+    /// How fast source classification jobs started from now on advance.
+    pub fn set_classification_pace(&self, pace: ClassificationPace) {
+        self.shared.with_state(|s| s.pace = pace);
     }
 
     // ----- clients and tokens -----
@@ -311,6 +388,18 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/oauth/token", post(auth::token_handler))
         .route(classify::ROUTE, post(classify::classify_handler))
+        .route(
+            source_endpoints::CLASSIFY_ROUTE,
+            post(source_endpoints::start_job)
+                .get(source_endpoints::job_status)
+                .delete(source_endpoints::cancel_job),
+        )
+        .route(
+            source_endpoints::CONFIG_ROUTE,
+            get(source_endpoints::get_config)
+                .put(source_endpoints::set_config)
+                .delete(source_endpoints::delete_config),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
@@ -321,10 +410,12 @@ async fn not_found(State(shared): State<Arc<Shared>>, request: Request) -> Respo
     responses::error_dto(
         StatusCode::NOT_FOUND,
         &format!(
-            "No route for {} {}; the emulator serves POST /oauth/token and POST {}.",
+            "No route for {} {}; the emulator serves POST /oauth/token, POST {}, {} and {}.",
             request.method(),
             request.uri().path(),
-            classify::ROUTE
+            classify::ROUTE,
+            source_endpoints::CLASSIFY_ROUTE,
+            source_endpoints::CONFIG_ROUTE
         ),
     )
 }

@@ -9,6 +9,8 @@ use crate::config::{OAuthClient, Settings};
 use crate::counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 use crate::faults::{Endpoint, FaultQueue};
 use crate::rate_limit::RateLimiter;
+use crate::source_jobs::SourceState;
+use crate::sources::ClassificationPace;
 
 /// Everything the handlers and the [`Emulator`](crate::Emulator) share.
 #[derive(Debug)]
@@ -23,6 +25,9 @@ pub(crate) struct Shared {
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) accounts: BTreeMap<String, Account>,
+    /// Sources by id.
+    pub(crate) sources: BTreeMap<String, SourceState>,
+    pub(crate) pace: ClassificationPace,
     pub(crate) clients: BTreeMap<String, OAuthClient>,
     pub(crate) tokens: TokenStore,
     pub(crate) limiter: RateLimiter,
@@ -44,6 +49,12 @@ impl Shared {
                 .into_iter()
                 .map(|a| (a.id.clone(), a))
                 .collect(),
+            sources: settings
+                .sources
+                .into_iter()
+                .map(|source| (source.id.clone(), SourceState::new(source)))
+                .collect(),
+            pace: settings.pace,
             clients: settings
                 .clients
                 .into_iter()

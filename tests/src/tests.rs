@@ -126,7 +126,7 @@ async fn token_is_issued_like_isc() {
     assert_eq!(body["access_token"].as_str().map(str::len), Some(64));
     assert_eq!(body["token_type"], "bearer");
     assert_eq!(body["expires_in"], 749);
-    assert_eq!(body["scope"], "idn:account:update");
+    assert_eq!(body["scope"], "idn:account:update idn:sources:manage");
     assert_eq!(body["org"], "acme");
     for key in ["tenant_id", "pod", "identity_id", "user_id", "jti"] {
         assert!(body[key].is_string(), "{key}");
@@ -1023,4 +1023,181 @@ async fn urls() {
     let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(emu.counters().token_requests, 0);
+}
+
+// ----- sources -----
+
+fn source_url(emu: &Emulator, source_id: &str, what: &str) -> String {
+    format!("{}/v2025/sources/{source_id}/{what}", emu.base_url())
+}
+
+fn api(request: RequestBuilder, token: &str) -> RequestBuilder {
+    request
+        .bearer_auth(token)
+        .header("X-SailPoint-Experimental", "true")
+}
+
+#[tokio::test]
+async fn a_source_job_advances_completes_and_classifies_the_accounts() {
+    let emu = Emulator::builder()
+        .without_rate_limit()
+        .source(crate::Source::new("big", "Big LDAP"))
+        .accounts(demo::source_accounts("Big LDAP", 2_000))
+        .classification_pace(crate::ClassificationPace::uniform(4_000))
+        .start()
+        .await
+        .expect("start");
+    let http = http();
+    let token = demo_token(&http, &emu).await;
+    let url = source_url(&emu, "big", "classify");
+
+    // No job yet: 404.
+    let response = api(http.get(&url), &token).send().await.expect("send");
+    error_dto(response, 404).await;
+    let started = api(http.post(&url), &token).send().await.expect("send");
+    assert_eq!(started.status(), StatusCode::OK);
+    let body: Value = started.json().await.expect("json");
+    assert_eq!(body["Accounts submitted for processing"], 2_000);
+    // A second start while running is refused.
+    let again = api(http.post(&url), &token).send().await.expect("send");
+    error_dto(again, 400).await;
+
+    let mut last_completed = 0;
+    let mut seen = Vec::new();
+    loop {
+        let body: Value = api(http.get(&url), &token)
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+        let completed = body["counts"]["COMPLETED"].as_u64().expect("count");
+        assert!(completed >= last_completed, "{body}");
+        assert!(completed <= body["counts"]["RECEIVED"].as_u64().expect("count"));
+        assert_eq!(body["counts"]["EXPECTED"], 2_000);
+        last_completed = completed;
+        let status = body["status"].as_str().expect("status").to_owned();
+        if !seen.contains(&status) {
+            seen.push(status.clone());
+        }
+        if status == "COMPLETED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen.last().map(String::as_str), Some("COMPLETED"));
+    let machines = emu
+        .accounts()
+        .iter()
+        .filter(|a| a.source_name == "Big LDAP" && a.is_machine == Some(true))
+        .count();
+    assert_eq!(machines, 400, "every fourth, minus the correlated ones");
+    assert_eq!(
+        emu.counters()
+            .operation_calls("sendClassifyMachineAccountFromSource"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_job_freezes_and_unknown_sources_are_404() {
+    let emu = Emulator::builder()
+        .without_rate_limit()
+        .source(crate::Source::new("slow", "Slow"))
+        .accounts(demo::source_accounts("Slow", 1_000))
+        .classification_pace(crate::ClassificationPace::uniform(10))
+        .start()
+        .await
+        .expect("start");
+    let http = http();
+    let token = demo_token(&http, &emu).await;
+    let url = source_url(&emu, "slow", "classify");
+    api(http.post(&url), &token).send().await.expect("send");
+    let cancel = api(http.delete(&url), &token).send().await.expect("send");
+    assert_eq!(cancel.status(), StatusCode::NO_CONTENT);
+    let body: Value = api(http.get(&url), &token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["status"], "CANCELLED");
+    for (method, what) in [
+        (reqwest::Method::POST, "classify"),
+        (reqwest::Method::GET, "classify"),
+        (reqwest::Method::DELETE, "classify"),
+        (reqwest::Method::GET, "machine-classification-config"),
+        (reqwest::Method::DELETE, "machine-classification-config"),
+    ] {
+        let response = api(
+            http.request(method.clone(), source_url(&emu, "nope", what)),
+            &token,
+        )
+        .send()
+        .await
+        .expect("send");
+        error_dto(response, 404).await;
+    }
+    // Without the experimental header: 400, like every operation.
+    let response = http
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("send");
+    error_dto(response, 400).await;
+}
+
+#[tokio::test]
+async fn the_config_criteria_decide_single_account_classification() {
+    let (emu, http, token) = demo_setup().await;
+    let url = source_url(&emu, demo::AD_SOURCE_ID, "machine-classification-config");
+    error_dto(api(http.get(&url), &token).send().await.expect("send"), 404).await;
+    let bad = api(http.put(&url), &token)
+        .json(&serde_json::json!({"classificationMethod": "MAGIC"}))
+        .send()
+        .await
+        .expect("send");
+    error_dto(bad, 400).await;
+    // john.doe is human by the built-in rules; by these criteria a machine.
+    let config = serde_json::json!({
+        "enabled": true,
+        "classificationMethod": "CRITERIA",
+        "criteria": {"operation": "CONTAINS", "attribute": "name", "value": "DOE"}
+    });
+    let stored: Value = api(http.put(&url), &token)
+        .json(&config)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stored["criteria"], config["criteria"]);
+    assert!(stored["created"].is_string());
+    let read: Value = api(http.get(&url), &token)
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(read, stored);
+    let response = send_classify(&http, &emu, &token, demo::HUMAN_ID, None).await;
+    assert!(
+        is_machine(response).await,
+        "the criteria make john.doe a machine"
+    );
+    let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
+    assert!(
+        !is_machine(response).await,
+        "svc-backup does not contain DOE"
+    );
+    let deleted = api(http.delete(&url), &token).send().await.expect("send");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let response = send_classify(&http, &emu, &token, demo::MACHINE_ID, None).await;
+    assert!(is_machine(response).await, "built-in rules again");
+    assert_eq!(emu.machine_classification_config(demo::AD_SOURCE_ID), None);
 }

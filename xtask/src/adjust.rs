@@ -12,9 +12,20 @@
 //!
 //! | name | what | why |
 //! |---|---|---|
+//! | `path-parameter-names` | a path parameter whose name is not in the path template is renamed to the template's unmatched variable (`DELETE /sources/{sourceId}/classify` declares `id`) | progenitor panics (`template.rs`: "missing path name mapping sourceId"); SailPoint's own SDKs follow the template too. Only an unambiguous pairing (as many stray parameters as unmatched variables, in order) is repaired |
 //! | `raw-error-bodies` | 4xx/5xx/default responses are declared `application/octet-stream` | progenitor panics (`method.rs:1220`, issues #344/#950) when error statuses use different schemas; as raw bodies every error keeps status, headers (`Retry-After`) and bytes, and the facade decodes them into the generated `ErrorResponseDto`, `ListAccessProfiles401Response`, `ListAccessProfiles429Response` |
 //! | `open-response-enums` | string enums reachable only from responses become plain strings (known values listed in the description) | SailPoint says enum values such as `localeOrigin` "may be added in the future without notice"; a strict enum would make the whole error body undecodable |
 //! | `nullable-response-arrays` | optional array properties of response schemas become `nullable` | typify turns optional arrays into plain `Vec`s, so `"causes": null` would fail to decode |
+//! | `not-found-responses` | an operation with path parameters that documents no 404 gets SailPoint's 404 response (`ErrorResponseDto`, raw like the other errors) | ISC answers 404 for an unknown account or source, but `sendClassifyMachineAccount` and the Classify Source `POST`/`DELETE` do not document it; documented, it is part of the generated client's and the typed httpmock's contract instead of an "unexpected response" |
+//!
+//! Two more upstream quirks need no change to the document, only a check; they run as named
+//! adjustments so that every generation lists what they found (`cargo xtask generate -v`) and
+//! a change upstream shows up in review:
+//!
+//! | name | what | why no change |
+//! |---|---|---|
+//! | `wire-property-names` | lists properties whose JSON name is not a Rust identifier (`Accounts submitted for processing` in `SendClassifyMachineAccountFromSource200Response`) | typify names the field in snake case (`accounts_submitted_for_processing`) and keeps the wire name in `#[serde(rename)]`, so the body decodes as sent; renaming it in the spec would break the wire format |
+//! | `chrono-date-times` | lists `format: date-time` properties | typify maps them to `chrono::DateTime<chrono::Utc>` (the generated crate depends on `chrono` with `serde`); optional or `nullable` ones (`modified`, `updated`) become `Option`s, so `null` decodes |
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -38,8 +49,13 @@ const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// Applies every adjustment, in a fixed order, and reports what each changed.
 pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
+    let path_names = path_parameter_names(spec);
     let response_only = response_only_schemas(spec);
     vec![
+        Applied {
+            name: "path-parameter-names",
+            changes: path_names,
+        },
         Applied {
             name: "raw-error-bodies",
             changes: raw_error_bodies(spec),
@@ -51,6 +67,18 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
         Applied {
             name: "nullable-response-arrays",
             changes: nullable_response_arrays(spec, &response_only),
+        },
+        Applied {
+            name: "not-found-responses",
+            changes: not_found_responses(spec),
+        },
+        Applied {
+            name: "wire-property-names",
+            changes: wire_property_names(spec),
+        },
+        Applied {
+            name: "chrono-date-times",
+            changes: chrono_date_times(spec),
         },
     ]
 }
@@ -78,6 +106,68 @@ fn operations_mut(spec: &mut OpenAPI) -> Vec<(String, &mut Operation)> {
         }
     }
     out
+}
+
+/// The `{name}`s of a path template, in order.
+fn template_names(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+/// `path-parameter-names`: see the module docs.
+fn path_parameter_names(spec: &mut OpenAPI) -> Vec<String> {
+    let mut changes = Vec::new();
+    for (op_name, op) in operations_mut(spec) {
+        let path = op_name.split_once(' ').map_or("", |(_, path)| path);
+        let mut params: Vec<&mut openapiv3::ParameterData> = op
+            .parameters
+            .iter_mut()
+            .filter_map(|p| match p {
+                ReferenceOr::Item(Parameter::Path { parameter_data, .. }) => Some(parameter_data),
+                _ => None,
+            })
+            .collect();
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        for (index, name) in repaired_path_names(path, &names) {
+            if let Some(param) = params.get_mut(index) {
+                changes.push(format!(
+                    "{op_name}: path parameter `{}` renamed `{name}` as in the template",
+                    param.name
+                ));
+                param.name = name;
+            }
+        }
+    }
+    changes
+}
+
+/// The `path-parameter-names` rule on its own: for the path parameters `names` of an operation
+/// on `path`, which to rename (index) to which template variable. Only an unambiguous
+/// disagreement is repaired: as many stray parameters as unmatched variables, paired in order.
+/// Anything else is left to fail loudly. The Prism contract copy of the fragment applies the
+/// same rule (`generate.rs`), since Prism too binds path parameters by template name.
+pub fn repaired_path_names(path: &str, names: &[&str]) -> Vec<(usize, String)> {
+    let template = template_names(path);
+    let unmatched_template: Vec<&str> = template
+        .iter()
+        .copied()
+        .filter(|variable| !names.contains(variable))
+        .collect();
+    let stray: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !template.contains(name))
+        .map(|(index, _)| index)
+        .collect();
+    if stray.is_empty() || stray.len() != unmatched_template.len() {
+        return Vec::new();
+    }
+    stray
+        .into_iter()
+        .zip(unmatched_template.into_iter().map(str::to_owned))
+        .collect()
 }
 
 fn operations(spec: &OpenAPI) -> impl Iterator<Item = &Operation> {
@@ -191,13 +281,29 @@ fn parameter_data(param: &Parameter) -> &openapiv3::ParameterData {
     }
 }
 
+/// Every component schema some operation reaches (parameters, bodies, responses), sorted.
+pub fn schemas_reached_by_operations(spec: &OpenAPI) -> BTreeSet<String> {
+    let mut queue: VecDeque<String> = VecDeque::new();
+    for op in operations(spec) {
+        if let Ok(value) = serde_json::to_value(op) {
+            collect_json_refs(&value, &mut queue);
+        }
+    }
+    close_over_refs(spec, queue)
+}
+
 /// Component schema names reachable from `roots` through `$ref`s.
 fn reachable(spec: &OpenAPI, roots: &[ReferenceOr<Schema>]) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
     let mut queue: VecDeque<String> = VecDeque::new();
     for root in roots {
         collect_refs(root, &mut queue);
     }
+    close_over_refs(spec, queue)
+}
+
+/// The queued names and every component schema they reach.
+fn close_over_refs(spec: &OpenAPI, mut queue: VecDeque<String>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
     while let Some(name) = queue.pop_front() {
         if !seen.insert(name.clone()) {
             continue;
@@ -347,12 +453,244 @@ fn nullable_response_arrays(spec: &mut OpenAPI, response_only: &BTreeSet<String>
     })
 }
 
+/// `not-found-responses`: see the module docs.
+fn not_found_responses(spec: &mut OpenAPI) -> Vec<String> {
+    let mut changes = Vec::new();
+    for (op_name, op) in operations_mut(spec) {
+        let has_path_parameter = op
+            .parameters
+            .iter()
+            .any(|p| matches!(p, ReferenceOr::Item(Parameter::Path { .. })));
+        let not_found = StatusCode::Code(404);
+        if !has_path_parameter || op.responses.responses.contains_key(&not_found) {
+            continue;
+        }
+        let media = openapiv3::MediaType {
+            schema: Some(ReferenceOr::Reference {
+                reference: format!("{SCHEMA_REF_PREFIX}ErrorResponseDto"),
+            }),
+            ..openapiv3::MediaType::default()
+        };
+        let mut response = Response {
+            description: "Not Found - returned if the request URL refers to a resource or \
+                          object that does not exist"
+                .to_owned(),
+            ..Response::default()
+        };
+        response.content.insert(RAW_MEDIA_TYPE.to_owned(), media);
+        op.responses
+            .responses
+            .insert(not_found, ReferenceOr::Item(response));
+        op.responses.responses.sort_keys();
+        changes.push(format!("{op_name}: 404 documented"));
+    }
+    changes
+}
+
+/// Calls `f` on every component schema and every inline schema inside it.
+fn for_each_schema(
+    spec: &mut OpenAPI,
+    f: &mut dyn FnMut(&str, &mut Schema, &mut Vec<String>),
+) -> Vec<String> {
+    let mut changes = Vec::new();
+    if let Some(components) = spec.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            if let ReferenceOr::Item(schema) = schema {
+                walk_mut(name, schema, f, &mut changes);
+            }
+        }
+    }
+    changes
+}
+
+/// `wire-property-names`: see the module docs (lists, changes nothing).
+fn wire_property_names(spec: &mut OpenAPI) -> Vec<String> {
+    for_each_schema(spec, &mut |location, schema, found| {
+        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+            return;
+        };
+        for prop in object.properties.keys() {
+            let identifier = prop
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && prop.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !identifier {
+                found.push(format!(
+                    "{location}.`{prop}`: field `{}` with #[serde(rename)]",
+                    snake_case(prop)
+                ));
+            }
+        }
+    })
+}
+
+/// `chrono-date-times`: see the module docs (lists, changes nothing).
+fn chrono_date_times(spec: &mut OpenAPI) -> Vec<String> {
+    for_each_schema(spec, &mut |location, schema, found| {
+        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+            return;
+        };
+        if string.format
+            == openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime)
+        {
+            found.push(format!(
+                "{location}: chrono::DateTime<Utc>{}",
+                if schema.schema_data.nullable {
+                    " (nullable)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    })
+}
+
+/// A rough snake case of a wire name, for the listing only (typify decides the real name).
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('_') {
+            out.push('_');
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn spec(yaml: &str) -> OpenAPI {
         serde_yaml_ng::from_str(yaml).expect("test spec parses")
+    }
+
+    fn changes<'a>(applied: &'a [Applied], name: &str) -> &'a [String] {
+        applied
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.changes.as_slice())
+            .unwrap_or_else(|| panic!("no adjustment {name}"))
+    }
+
+    const FAMILY: &str = r##"
+openapi: 3.0.1
+info: {title: t, version: v1}
+paths:
+  /sources/{sourceId}/classify:
+    post:
+      operationId: start
+      parameters:
+        - {in: path, name: sourceId, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Started'}}}
+    delete:
+      operationId: cancel
+      parameters:
+        - {in: path, name: id, required: true, schema: {type: string}}
+      responses:
+        '204': {description: none}
+        '404': {description: missing}
+  /pairs/{a}/{b}:
+    get:
+      operationId: ambiguous
+      parameters:
+        - {in: path, name: x, required: true, schema: {type: string}}
+      responses:
+        '204': {description: none}
+  /plain:
+    get:
+      operationId: plain
+      responses:
+        '204': {description: none}
+components:
+  schemas:
+    ErrorResponseDto: {type: object}
+    Started:
+      type: object
+      properties:
+        Accounts submitted for processing: {type: integer}
+        at: {type: string, format: date-time, nullable: true}
+"##;
+
+    #[test]
+    fn path_parameters_follow_the_template_when_unambiguous() {
+        let mut doc = spec(FAMILY);
+        let applied = apply(&mut doc);
+        assert_eq!(
+            changes(&applied, "path-parameter-names"),
+            [
+                "DELETE /sources/{sourceId}/classify: path parameter `id` renamed `sourceId` as in \
+              the template"
+            ]
+        );
+        let name = |path: &str, method: &str| {
+            let item = doc.paths.paths[path].as_item().expect("item");
+            let op = item.iter().find(|(m, _)| *m == method).expect("op").1;
+            match &op.parameters[0] {
+                ReferenceOr::Item(p) => parameter_data(p).name.clone(),
+                ReferenceOr::Reference { .. } => panic!("a reference"),
+            }
+        };
+        assert_eq!(name("/sources/{sourceId}/classify", "delete"), "sourceId");
+        assert_eq!(name("/sources/{sourceId}/classify", "post"), "sourceId");
+        // One parameter for two variables: left alone, progenitor's panic is reported instead.
+        assert_eq!(name("/pairs/{a}/{b}", "get"), "x");
+    }
+
+    #[test]
+    fn a_404_is_documented_where_a_path_parameter_names_a_resource() {
+        let mut doc = spec(FAMILY);
+        let applied = apply(&mut doc);
+        assert_eq!(
+            changes(&applied, "not-found-responses"),
+            [
+                "POST /sources/{sourceId}/classify: 404 documented",
+                "GET /pairs/{a}/{b}: 404 documented"
+            ]
+        );
+        let op = doc.paths.paths["/sources/{sourceId}/classify"]
+            .as_item()
+            .and_then(|item| item.post.as_ref())
+            .expect("post");
+        let ReferenceOr::Item(not_found) = &op.responses.responses[&StatusCode::Code(404)] else {
+            panic!("inline 404");
+        };
+        assert_eq!(
+            not_found.content.keys().collect::<Vec<_>>(),
+            [RAW_MEDIA_TYPE]
+        );
+        let keys: Vec<String> = op
+            .responses
+            .responses
+            .keys()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(keys, ["200", "404"]);
+    }
+
+    #[test]
+    fn quirks_that_need_no_change_are_listed() {
+        let mut doc = spec(FAMILY);
+        let before = doc.components.clone();
+        let applied = apply(&mut doc);
+        assert_eq!(
+            changes(&applied, "wire-property-names"),
+            ["Started.`Accounts submitted for processing`: field \
+              `accounts_submitted_for_processing` with #[serde(rename)]"]
+        );
+        assert_eq!(
+            changes(&applied, "chrono-date-times"),
+            ["Started.at: chrono::DateTime<Utc> (nullable)"]
+        );
+        assert_eq!(doc.components, before, "listing changes no schema");
     }
 
     const DOC: &str = r##"
@@ -396,8 +734,7 @@ components:
     fn error_bodies_become_raw_and_success_stays_typed() {
         let mut doc = spec(DOC);
         let applied = apply(&mut doc);
-        assert_eq!(applied[0].name, "raw-error-bodies");
-        assert_eq!(applied[0].changes.len(), 2);
+        assert_eq!(changes(&applied, "raw-error-bodies").len(), 2);
         let op = doc.paths.paths["/things/{id}"]
             .as_item()
             .and_then(|item| item.post.as_ref())
@@ -420,7 +757,10 @@ components:
     fn only_response_enums_are_opened() {
         let mut doc = spec(DOC);
         let applied = apply(&mut doc);
-        assert_eq!(applied[1].changes, ["Origin: enum [X, Y] opened"]);
+        assert_eq!(
+            changes(&applied, "open-response-enums"),
+            ["Origin: enum [X, Y] opened"]
+        );
         let schemas = &doc.components.as_ref().expect("components").schemas;
         let origin = schemas["Origin"].as_item().expect("inline");
         assert!(origin.schema_data.nullable);
@@ -447,7 +787,7 @@ components:
         let mut doc = spec(DOC);
         let applied = apply(&mut doc);
         assert_eq!(
-            applied[2].changes,
+            changes(&applied, "nullable-response-arrays"),
             ["Err.causes: optional array made nullable"]
         );
     }

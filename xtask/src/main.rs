@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's developer tasks.
 //!
-//! * `cargo xtask vendor --upstream DIR [--operation ID]` writes `openapi/sailpoint-v2025.yaml`
-//!   from a multi-file SailPoint `api-specs` tree.
+//! * `cargo xtask vendor --upstream DIR [--dry-run] [-v]` writes `openapi/sailpoint-v2025.yaml`
+//!   from a multi-file SailPoint `api-specs` tree (the operations in `openapi/operations.txt`)
+//!   and reports what changed.
 //! * `cargo xtask generate [--check] [-v]` turns that fragment into the generated client crates.
 //! * `cargo xtask test` runs every check and test (formatting, clippy, generated code, docs,
 //!   packaging, unit, integration and Prism contract tests); `.ci/run` calls it.
@@ -13,8 +14,9 @@ mod build_time;
 mod ci;
 mod fresh_project;
 mod generate;
+mod generator_panics;
 mod packaging;
-mod vendor;
+mod spec_fragment;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,7 +36,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Write the vendored spec fragment from an upstream SailPoint api-specs tree.
-    Vendor(vendor::VendorArgs),
+    Vendor(spec_fragment::VendorArgs),
     /// Generate the client crates from the vendored fragment.
     Generate(generate::GenerateArgs),
     /// Run every check and test, Prism contract tests included (what CI runs).
@@ -47,7 +49,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Vendor(args) => vendor::run(&args),
+        Command::Vendor(args) => spec_fragment::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Test(args) => ci::run(&args),
         Command::BuildTime(args) => build_time::run(&args),

@@ -1,4 +1,4 @@
-//! Tests of `cargo xtask vendor` over the small trees in `xtask/tests/fixtures/vendor/`
+//! Tests of `cargo xtask vendor` over the small trees in `xtask/tests/fixtures/spec-trees/`
 //! (never the real upstream trees, and never writing files).
 
 use std::path::PathBuf;
@@ -7,14 +7,17 @@ use serde_yaml_ng::{Mapping, Value};
 
 use super::*;
 
+/// The operation the single-operation fixtures are built around.
+const DEFAULT_OPERATION: &str = "sendClassifyMachineAccount";
+
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/vendor")
+        .join("tests/fixtures/spec-trees")
         .join(name)
 }
 
 fn vendor_ok(tree: &str, operation_id: &str) -> (String, Value) {
-    let yaml = match vendor_fragment(&fixture(tree), operation_id) {
+    let yaml = match vendor_fragment(&fixture(tree), &[operation_id]) {
         Ok(yaml) => yaml,
         Err(err) => panic!("vendoring {operation_id} from {tree} failed: {err:#}"),
     };
@@ -23,7 +26,7 @@ fn vendor_ok(tree: &str, operation_id: &str) -> (String, Value) {
 }
 
 fn vendor_err(tree: &str, operation_id: &str) -> VendorError {
-    match vendor_fragment(&fixture(tree), operation_id) {
+    match vendor_fragment(&fixture(tree), &[operation_id]) {
         Ok(_) => panic!("vendoring {operation_id} from {tree} should fail"),
         Err(err) => match err.downcast::<VendorError>() {
             Ok(err) => err,
@@ -297,9 +300,8 @@ fn output_is_deterministic_with_a_header_and_trailing_newline() {
     assert_eq!(first, second);
     assert!(first.ends_with('\n') && !first.ends_with("\n\n"));
     assert!(first.starts_with("# SailPoint Identity Security Cloud v2025 API"));
-    assert!(first.contains(
-        "cargo xtask vendor --upstream <api-specs tree> --operation sendClassifyMachineAccount"
-    ));
+    assert!(first.contains("cargo xtask vendor --upstream <api-specs tree>"));
+    assert!(first.contains("# Operations (upstream order):\n#   sendClassifyMachineAccount\n"));
     // The fixture folder is not named api-specs-<commit>.
     assert!(first.contains("upstream commit unknown (pass --commit)"));
     let header: Vec<&str> = first.lines().take_while(|l| l.starts_with('#')).collect();
@@ -307,13 +309,20 @@ fn output_is_deterministic_with_a_header_and_trailing_newline() {
     assert!(header.contains(&"#   idn/sailpoint-api.v2025.yaml"));
     // Files only scanned for names are not sources.
     assert!(!header.iter().any(|l| l.contains("access-profiles.yaml")));
-    let with_commit = vendor(&fixture("happy"), DEFAULT_OPERATION, Some("81EF79D")).unwrap();
+    let ids = [DEFAULT_OPERATION.to_owned()];
+    let without = vendor(&fixture("happy"), &ids, None).unwrap();
+    let warning = without
+        .commit_warning
+        .expect("a warning when the commit is unknown");
+    assert!(warning.contains("pass --commit"), "{warning}");
+    let with_commit = vendor(&fixture("happy"), &ids, Some("81EF79D")).unwrap();
+    assert_eq!(with_commit.commit_warning, None);
     assert!(with_commit.yaml.contains("upstream commit 81ef79d.\n"));
     assert_eq!(
         with_commit.missing_path_files,
         ["idn/v2025/paths/does-not-exist.yaml"]
     );
-    assert!(vendor(&fixture("happy"), DEFAULT_OPERATION, Some("main")).is_err());
+    assert!(vendor(&fixture("happy"), &ids, Some("main")).is_err());
 }
 
 #[test]
@@ -501,10 +510,11 @@ fn error_two_schemas_with_one_name() {
 }
 
 /// The checked-in fragment (written from the real upstream tree) is OpenAPI 3.0 with exactly the
-/// component names the generator and the facade rely on.
+/// component names the generator and the facade rely on, and the operations of the list.
 #[test]
 fn checked_in_fragment_parses_and_has_the_sdk_names() {
-    let path = crate::workspace_root().join("openapi/sailpoint-v2025.yaml");
+    let root = crate::workspace_root();
+    let path = root.join(FRAGMENT_PATH);
     let text = fs::read_to_string(&path).unwrap();
     let spec: openapiv3::OpenAPI = match serde_yaml_ng::from_str(&text) {
         Ok(spec) => spec,
@@ -528,20 +538,200 @@ fn checked_in_fragment_parses_and_has_the_sdk_names() {
             "ListAccessProfiles401Response",
             "ListAccessProfiles429Response",
             "LocaleOrigin",
+            "MachineClassificationConfig",
+            "MachineClassificationCriteriaLevel1",
+            "MachineClassificationCriteriaLevel2",
+            "MachineClassificationCriteriaLevel3",
+            "MachineClassificationCriteriaOperation",
             "SendClassifyMachineAccount200Response",
+            "SendClassifyMachineAccountFromSource200Response",
+            "SourceClassificationStatus",
         ]
     );
-    let operations: Vec<_> = spec
+    let mut operations: Vec<String> = spec
         .operations()
-        .map(|(p, m, o)| (p, m, o.operation_id.clone()))
+        .map(|(p, m, o)| format!("{} {m} {p}", o.operation_id.clone().unwrap_or_default()))
         .collect();
+    operations.sort();
     assert_eq!(
         operations,
-        [(
-            "/accounts/{id}/classify",
-            "post",
-            Some(DEFAULT_OPERATION.to_owned())
-        )]
+        [
+            "deleteClassifyMachineAccountFromSource delete /sources/{sourceId}/classify",
+            "deleteMachineClassificationConfig delete /sources/{sourceId}/machine-classification-config",
+            "getClassifyMachineAccountFromSourceStatus get /sources/{sourceId}/classify",
+            "getMachineClassificationConfig get /sources/{sourceId}/machine-classification-config",
+            "sendClassifyMachineAccount post /accounts/{id}/classify",
+            "sendClassifyMachineAccountFromSource post /sources/{sourceId}/classify",
+            "setMachineClassificationConfig put /sources/{sourceId}/machine-classification-config",
+        ]
+    );
+    let mut listed = read_operation_list(&root.join(OPERATIONS_PATH)).unwrap();
+    listed.sort();
+    let mut ids: Vec<String> = spec
+        .operations()
+        .filter_map(|(_, _, o)| o.operation_id.clone())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids, listed,
+        "the fragment holds exactly the listed operations"
     );
     assert!(text.starts_with("# SailPoint Identity Security Cloud v2025 API"));
+}
+
+// ----- several operations (the `family` fixture) -----
+
+fn family_ids() -> Vec<String> {
+    [
+        "sendClassifyMachineAccount",
+        "getSourceConfig",
+        "classifySource",
+        "cancelSourceClassification",
+        "putSourceConfig",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+#[test]
+fn several_operations_merge_into_one_fragment_in_upstream_order() {
+    let vendored = vendor(&fixture("family"), &family_ids(), Some("abcdef1")).unwrap();
+    let doc: Value = serde_yaml_ng::from_str(&vendored.yaml).unwrap();
+    // Paths in root order; only the selected methods, in the order written.
+    let paths = at(&doc, "paths").as_mapping().unwrap();
+    let keys: Vec<&str> = paths.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "/sources/{sourceId}/config",
+            "/sources/{sourceId}/classify",
+            "/accounts/{id}/classify"
+        ]
+    );
+    assert_eq!(
+        keys_of(&paths["/sources/{sourceId}/config"]),
+        ["get", "put"]
+    );
+    assert_eq!(
+        keys_of(&paths["/sources/{sourceId}/classify"]),
+        ["post", "delete"],
+        "the unselected `get` is left out"
+    );
+    // The header lists the operations in upstream order.
+    assert!(vendored.yaml.contains(
+        "#   getSourceConfig\n#   putSourceConfig\n#   classifySource\n#   \
+         cancelSourceClassification\n#   sendClassifyMachineAccount\n"
+    ));
+    // Shared schemas once; inline bodies named after their operation; both tags.
+    assert_eq!(
+        vendored.schemas,
+        [
+            "ClassifySource200Response",
+            "ErrorResponseDto",
+            "ListJunk404Response",
+            "SendClassifyMachineAccount200Response",
+            "SourceConfig",
+        ]
+    );
+    let tags: Vec<&str> = at(&doc, "tags")
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "Classify Source",
+            "Machine Account Classify",
+            "Source Config"
+        ]
+    );
+    // The path parameter disagreeing with the template is kept as upstream wrote it.
+    assert_eq!(
+        paths["/sources/{sourceId}/classify"]["delete"]["parameters"][0]["name"],
+        Value::from("id")
+    );
+    // The 32-digit example in an unrelated path file did not stop anything.
+    assert!(!vendored.sources.iter().any(|s| s.contains("approvals")));
+}
+
+fn keys_of(value: &Value) -> Vec<String> {
+    keys(value)
+}
+
+#[test]
+fn a_missing_operation_among_several_is_named() {
+    let mut ids = family_ids();
+    ids.push("noSuchThing".to_owned());
+    let err = vendor(&fixture("family"), &ids, None).unwrap_err();
+    let err = err.downcast::<VendorError>().unwrap();
+    assert!(
+        matches!(&err, VendorError::OperationNotFound { operation_id, .. } if operation_id == "noSuchThing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_full_parse_of_the_unrelated_file_would_fail() {
+    // The control for the test above: the big number really is beyond a YAML value.
+    let text =
+        fs::read_to_string(fixture("family").join("idn/v2025/paths/approvals.yaml")).unwrap();
+    assert!(serde_yaml_ng::from_str::<Value>(&text).is_err());
+}
+
+#[test]
+fn the_change_report_sees_an_added_header_parameter() {
+    let old = vendor(&fixture("family"), &family_ids(), None)
+        .unwrap()
+        .yaml;
+    let new = old.replacen(
+        "      parameters:\n",
+        "      parameters:\n      - {in: header, name: X-New, required: true, schema: {type: string}}\n",
+        1,
+    );
+    let report = changes::compare(&old, &new).unwrap();
+    assert_eq!(report.breaking(), 1);
+    let text = report.render("fragment", false);
+    assert!(
+        text.contains("+ parameter header X-New (required)  [BREAKING]"),
+        "{text}"
+    );
+}
+
+/// `cargo xtask vendor --upstream ../shared/upstream/api-specs-81ef79d` reproduces the
+/// checked-in fragment byte for byte. The upstream trees are not part of the repository: the
+/// test looks for them next to the workspace (`../shared/upstream`) or in
+/// `SAILPOINT_UPSTREAM_SPECS`, and says loudly when it cannot run.
+#[test]
+fn vendoring_the_recorded_upstream_commit_reproduces_the_checked_in_fragment() {
+    let root = crate::workspace_root();
+    let candidates = [
+        std::env::var_os("SAILPOINT_UPSTREAM_SPECS").map(PathBuf::from),
+        Some(root.join("../shared/upstream")),
+    ];
+    let Some(trees) = candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join("api-specs-81ef79d").is_dir())
+    else {
+        eprintln!(
+            "*** SKIPPED: no upstream trees (set SAILPOINT_UPSTREAM_SPECS to the folder holding \
+             api-specs-81ef79d) ***"
+        );
+        return;
+    };
+    let ids = read_operation_list(&root.join(OPERATIONS_PATH)).unwrap();
+    let checked_in = fs::read_to_string(root.join(FRAGMENT_PATH)).unwrap();
+    let vendored = vendor(&trees.join("api-specs-81ef79d"), &ids, None).unwrap();
+    assert!(
+        vendored.yaml == checked_in,
+        "re-vendoring 81ef79d changed the fragment:\n{}",
+        changes::compare(&checked_in, &vendored.yaml)
+            .map(|r| r.render("the checked-in fragment", true))
+            .unwrap_or_default()
+    );
+    // The tree from 2026-05 with the 32-digit example vendors too.
+    let may = vendor(&trees.join("api-specs-ac8f14f"), &ids, None).unwrap();
+    assert!(may.yaml.contains("upstream commit ac8f14f."));
 }

@@ -1,5 +1,6 @@
-//! `cargo xtask vendor`: cut one operation out of SailPoint's multi-file `api-specs` tree into a
-//! single self-contained OpenAPI 3.0 document (`openapi/sailpoint-v2025.yaml`).
+//! `cargo xtask vendor`: cut the operations listed in `openapi/operations.txt` out of
+//! SailPoint's multi-file `api-specs` tree into one self-contained OpenAPI 3.0 document
+//! (`openapi/sailpoint-v2025.yaml`), and report what changed against the fragment it replaces.
 //!
 //! The fragment stays faithful to upstream (descriptions, examples, `x-sailpoint-*` extensions,
 //! key order); only `$ref`s change, following the naming rules in `openapi/README.md` so that
@@ -8,25 +9,30 @@
 //!
 //! [`vendor_fragment`] is pure (it only reads the tree); [`run`] writes its result.
 
+mod changes;
 mod error;
+mod operations;
+mod scan;
 mod tree;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_yaml_ng::{Mapping, Value};
 
 pub use error::VendorError;
+pub use operations::{OPERATIONS_PATH, read_operation_list};
 use tree::{Loader, Location, key_str, normalize, pointer_get, resolve};
-use walk::{FirstUse, HTTP_METHODS, Walker, invalid, ref_of};
+use walk::{FirstUse, Walker, invalid, ref_of};
 
-/// The operation the SDK is built around.
-pub const DEFAULT_OPERATION: &str = "sendClassifyMachineAccount";
 /// The root document, relative to the upstream tree.
 pub const ROOT_DOCUMENT: &str = "idn/sailpoint-api.v2025.yaml";
+/// The fragment, relative to the workspace root.
+pub const FRAGMENT_PATH: &str = "openapi/sailpoint-v2025.yaml";
 /// The upstream repository, for the provenance header.
 const UPSTREAM_REPO: &str = "github.com/sailpoint-oss/api-specs";
 
@@ -35,57 +41,103 @@ pub struct VendorArgs {
     /// Root of a SailPoint api-specs tree (the folder holding `idn/sailpoint-api.v2025.yaml`).
     #[arg(long, value_name = "DIR")]
     pub upstream: PathBuf,
-    /// operationId of the operation to vendor.
-    #[arg(long, value_name = "ID", default_value = DEFAULT_OPERATION)]
-    pub operation: String,
+    /// The operation list (default: `openapi/operations.txt` in the workspace).
+    #[arg(long, value_name = "FILE")]
+    pub operations: Option<PathBuf>,
+    /// Vendor this operationId instead of the list (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub operation: Vec<String>,
     /// Where to write the fragment (default: `openapi/sailpoint-v2025.yaml` in the workspace).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Upstream commit for the header (default: the hex suffix of an `api-specs-COMMIT` tree
-    /// folder name).
+    /// folder name, else `git rev-parse HEAD` when the tree is a git checkout).
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
+    /// Report the changes against the output file without writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show the details of every change (old and new values).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
-/// Writes the fragment for `args.operation` (see [`vendor_fragment`]).
+/// Writes the fragment (see [`vendor`]) and prints what changed against the file it replaces.
 pub fn run(args: &VendorArgs) -> Result<()> {
-    let vendored = vendor(&args.upstream, &args.operation, args.commit.as_deref())?;
-    let output = args.output.clone().unwrap_or_else(|| {
-        crate::workspace_root()
-            .join("openapi")
-            .join("sailpoint-v2025.yaml")
-    });
-    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create directory {}", parent.display()))?;
+    let root = crate::workspace_root();
+    let operation_ids = if args.operation.is_empty() {
+        let list = args
+            .operations
+            .clone()
+            .unwrap_or_else(|| root.join(OPERATIONS_PATH));
+        read_operation_list(&list)?
+    } else {
+        args.operation.clone()
+    };
+    let vendored = vendor(&args.upstream, &operation_ids, args.commit.as_deref())?;
+    if let Some(warning) = &vendored.commit_warning {
+        eprintln!("warning: {warning}");
     }
-    let unchanged = fs::read(&output).is_ok_and(|old| old == vendored.yaml.as_bytes());
-    if !unchanged {
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| root.join(FRAGMENT_PATH));
+    let old = match fs::read_to_string(&output) {
+        Ok(text) => Some(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read {}", output.display()));
+        }
+    };
+    let unchanged = old.as_deref() == Some(vendored.yaml.as_str());
+    if !unchanged && !args.dry_run {
+        if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create directory {}", parent.display()))?;
+        }
         fs::write(&output, &vendored.yaml)
             .with_context(|| format!("cannot write {}", output.display()))?;
     }
+    let verb = match (unchanged, args.dry_run) {
+        (true, _) => "unchanged",
+        (false, true) => "would write",
+        (false, false) => "wrote",
+    };
     eprintln!(
-        "{} {} ({} from {} upstream files; {} component schemas: {})",
-        if unchanged { "unchanged" } else { "wrote" },
+        "{verb} {} ({} operations from {} upstream files; {} component schemas: {})",
         output.display(),
-        args.operation,
+        operation_ids.len(),
         vendored.sources.len(),
         vendored.schemas.len(),
         vendored.schemas.join(", ")
     );
     if !vendored.missing_path_files.is_empty() {
         eprintln!(
-            "note: {} referenced before the operation not in the tree, skipped (also for \
+            "note: {} referenced in the root document not in the tree, skipped (also for \
              the first-user naming rule): {}",
             error::files(vendored.missing_path_files.len(), "path item file"),
             vendored.missing_path_files.join(", ")
         );
     }
+    match old {
+        Some(old) => {
+            let report = changes::compare(&old, &vendored.yaml)
+                .with_context(|| format!("cannot compare with {}", output.display()))?;
+            print!(
+                "{}",
+                report.render(&output.display().to_string(), args.verbose)
+            );
+        }
+        None => println!(
+            "spec changes: none to report ({} did not exist)",
+            output.display()
+        ),
+    }
     Ok(())
 }
 
-/// The fragment (YAML text with its comment header) for `operation_id` in the api-specs tree at
-/// `upstream`. Reads files only.
+/// The fragment (YAML text with its comment header) for `operation_ids` in the api-specs tree
+/// at `upstream`. Reads files only.
 #[cfg_attr(
     not(test),
     allow(
@@ -93,8 +145,9 @@ pub fn run(args: &VendorArgs) -> Result<()> {
         reason = "the pure entry point, for tests and other xtask commands"
     )
 )]
-pub fn vendor_fragment(upstream: &Path, operation_id: &str) -> Result<String> {
-    Ok(vendor(upstream, operation_id, None)?.yaml)
+pub fn vendor_fragment(upstream: &Path, operation_ids: &[&str]) -> Result<String> {
+    let ids: Vec<String> = operation_ids.iter().map(|id| (*id).to_owned()).collect();
+    Ok(vendor(upstream, &ids, None)?.yaml)
 }
 
 /// A vendored fragment and what went into it.
@@ -106,19 +159,34 @@ pub struct Vendored {
     pub schemas: Vec<String>,
     /// Upstream files whose content is in the fragment, relative to the tree, sorted.
     pub sources: Vec<String>,
-    /// Path item files the root document references (before the operation) that do not exist.
+    /// Path item files the root document references (before the last operation) that do not
+    /// exist.
     pub missing_path_files: Vec<String>,
+    /// Why the header says the upstream commit is unknown, if it does.
+    pub commit_warning: Option<String>,
 }
 
 /// [`vendor_fragment`] with an explicit commit for the header and the details of the result.
-pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Result<Vendored> {
-    let commit = match commit {
-        Some(commit) if is_commit(commit) => Some(commit.to_ascii_lowercase()),
+pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -> Result<Vendored> {
+    let (commit, commit_warning) = match commit {
+        Some(commit) if is_commit(commit) => (Some(commit.to_ascii_lowercase()), None),
         Some(commit) => {
             bail!("--commit `{commit}` is not a hexadecimal commit id (7 to 40 digits)")
         }
-        None => commit_from_dir_name(upstream),
+        None => match commit_from_dir_name(upstream).or_else(|| commit_from_git(upstream)) {
+            Some(commit) => (Some(commit), None),
+            None => (
+                None,
+                Some(format!(
+                    "cannot determine the upstream commit of {} (the folder is not named \
+                     `api-specs-<commit>` and is not a git checkout); the header says \
+                     `unknown`: pass --commit SHA",
+                    upstream.display()
+                )),
+            ),
+        },
     };
+    operations::check_ids(operation_ids)?;
     let upstream = normalize(upstream);
     if !upstream.is_dir() {
         return Err(VendorError::MissingTree { path: upstream }.into());
@@ -136,27 +204,63 @@ pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Resu
         .ok_or_else(|| invalid(&root_at, "the root document is not a mapping"))?;
     check_openapi_version(root, &root_path)?;
 
-    let search = find_operation(&mut loader, root, &root_path, operation_id)?;
-    let found = search.found.ok_or_else(|| VendorError::OperationNotFound {
-        operation_id: operation_id.to_owned(),
-        root: root_path.clone(),
-        searched: relative_all(&search.searched, &upstream),
-        missing: relative_all(&search.missing, &upstream),
-    })?;
+    let search = find_operations(&mut loader, root, &root_path, operation_ids)?;
+    if let Some(missing) = operation_ids
+        .iter()
+        .find(|id| !search.found.iter().any(|f| f.operation_id == **id))
+    {
+        return Err(VendorError::OperationNotFound {
+            operation_id: missing.clone(),
+            root: root_path.clone(),
+            searched: relative_all(&search.searched, &upstream),
+            missing: relative_all(&search.missing, &upstream),
+        }
+        .into());
+    }
     loader.used.insert(root_path.clone());
-    loader.used.insert(found.item_at.file.clone());
+    for found in &search.found {
+        loader.used.insert(found.item_at.file.clone());
+    }
 
-    let mut walker = Walker::new(&mut loader, &search.first_uses, operation_id);
-    let path_item = walker.path_item(&found.item, &found.item_at, &found.method)?;
-    let operation = found
-        .item
-        .get(found.method.as_str())
-        .and_then(Value::as_mapping);
+    // The found operations in root-document order, grouped by path item.
+    let mut walker = Walker::new(&mut loader, &search.first_uses);
+    let mut paths = Mapping::new();
+    let mut selected_operations: Vec<&Mapping> = Vec::new();
+    for found in &search.found {
+        if paths.contains_key(&found.path_key) {
+            continue;
+        }
+        let methods: Vec<(String, String)> = search
+            .found
+            .iter()
+            .filter(|other| other.path_key == found.path_key)
+            .map(|other| (other.method.clone(), other.operation_id.clone()))
+            .collect();
+        let path_item = walker.path_item(&found.item, &found.item_at, &methods)?;
+        paths.insert(found.path_key.clone(), Value::Mapping(path_item));
+    }
+    for found in &search.found {
+        if let Some(operation) = found
+            .item
+            .get(found.method.as_str())
+            .and_then(Value::as_mapping)
+        {
+            selected_operations.push(operation);
+        }
+    }
 
-    // Security: the operation's own requirements, else the root's (then copied to the top level).
-    let own_security = operation.and_then(|op| op.get("security"));
-    let security = own_security.or_else(|| root.get("security"));
-    let schemes = security_schemes(&mut walker, root, &root_at, security)?;
+    // Security: each operation's own requirements, else the root's (then copied to the top
+    // level, where it applies to the operations without their own).
+    let any_without_own = selected_operations
+        .iter()
+        .any(|op| !op.contains_key("security"));
+    let root_security = root.get("security").filter(|_| any_without_own);
+    let requirements: Vec<&Value> = selected_operations
+        .iter()
+        .filter_map(|op| op.get("security"))
+        .chain(root_security)
+        .collect();
+    let schemes = security_schemes(&mut walker, root, &root_at, &requirements)?;
     let schemas = walker.into_schemas()?;
 
     let mut document = Mapping::new();
@@ -165,15 +269,13 @@ pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Resu
             document.insert(Value::from(key), value.clone());
         }
     }
-    if let (None, Some(security)) = (own_security, security) {
+    if let Some(security) = root_security {
         document.insert(Value::from("security"), security.clone());
     }
-    let tags = used_tags(root, operation);
+    let tags = used_tags(root, &selected_operations);
     if !tags.is_empty() {
         document.insert(Value::from("tags"), Value::Sequence(tags));
     }
-    let mut paths = Mapping::new();
-    paths.insert(found.path_key.clone(), Value::Mapping(path_item));
     document.insert(Value::from("paths"), Value::Mapping(paths));
     let mut components = Mapping::new();
     if !schemes.is_empty() {
@@ -191,7 +293,12 @@ pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Resu
 
     let body = serde_yaml_ng::to_string(&document).context("cannot serialise the fragment")?;
     let sources = relative_all(&loader.used.iter().cloned().collect::<Vec<_>>(), &upstream);
-    let mut yaml = header(operation_id, commit.as_deref(), &sources);
+    let in_root_order: Vec<&str> = search
+        .found
+        .iter()
+        .map(|f| f.operation_id.as_str())
+        .collect();
+    let mut yaml = header(&in_root_order, commit.as_deref(), &sources);
     yaml.push_str(&body);
     if !yaml.ends_with('\n') {
         yaml.push('\n');
@@ -201,6 +308,7 @@ pub fn vendor(upstream: &Path, operation_id: &str, commit: Option<&str>) -> Resu
         schemas: schema_names,
         sources,
         missing_path_files: relative_all(&search.missing, &upstream),
+        commit_warning,
     })
 }
 
@@ -229,15 +337,18 @@ fn check_openapi_version(root: &Mapping, root_path: &Path) -> Result<(), VendorE
     })
 }
 
-/// The operation's path item, where it was found, and who used which response file first.
+/// The selected operations' path items, where they were found, and who used which response
+/// file first.
 struct Search {
     searched: Vec<PathBuf>,
     missing: Vec<PathBuf>,
     first_uses: HashMap<Location, FirstUse>,
-    found: Option<Found>,
+    /// In root-document order.
+    found: Vec<Found>,
 }
 
 struct Found {
+    operation_id: String,
     path_key: Value,
     item_at: Location,
     item: Mapping,
@@ -245,14 +356,15 @@ struct Found {
 }
 
 /// Walks the root document's `paths` in order (methods in the order written in each path item)
-/// until `operation_id` turns up, recording for every response `$ref` the first operation using
-/// it. Other operations are only looked at for their `operationId` and `responses` `$ref`
-/// strings; path item files that do not exist are skipped.
-fn find_operation(
+/// until every id in `operation_ids` turned up, recording for every response `$ref` the first
+/// operation using it. Path item files are only scanned (see [`scan`]) for their
+/// `operationId`s and the `$ref` strings of their `responses`; a file holding a selected
+/// operation is then parsed in full. Path item files that do not exist are skipped.
+fn find_operations(
     loader: &mut Loader,
     root: &Mapping,
     root_path: &Path,
-    operation_id: &str,
+    operation_ids: &[String],
 ) -> Result<Search, VendorError> {
     let paths_at = Location::file(root_path).child("paths");
     let paths = root
@@ -263,71 +375,81 @@ fn find_operation(
         searched: Vec::new(),
         missing: Vec::new(),
         first_uses: HashMap::new(),
-        found: None,
+        found: Vec::new(),
     };
-    'paths: for (path_key, path_value) in paths {
+    for (path_key, path_value) in paths {
+        if search.found.len() == operation_ids.len() {
+            break;
+        }
         let path_at = paths_at.child(&key_str(path_key).unwrap_or_default());
-        let (item_at, item_value) = match ref_of(path_value, &path_at)? {
+        // `inline`: a path item written in the root document itself.
+        let (item_at, scanned, inline) = match ref_of(path_value, &path_at)? {
             Some(reference) => {
                 let Ok(loc) = resolve(reference, root_path) else {
                     search.missing.push(PathBuf::from(reference));
                     continue;
                 };
-                let Some(document) = loader.load(&loc.file)? else {
+                let scanned = if loc.pointer.is_empty() {
+                    scan::scan_path_item(&loc.file)?
+                } else {
+                    // A pointer into a file: rare enough to afford the full parse.
+                    match loader.load(&loc.file)? {
+                        Some(document) => match pointer_get(&document, &loc.pointer) {
+                            Some(item) => Some(scan::from_value(item)),
+                            None => {
+                                search.missing.push(PathBuf::from(loc.to_string()));
+                                continue;
+                            }
+                        },
+                        None => None,
+                    }
+                };
+                let Some(scanned) = scanned else {
                     search.missing.push(loc.file);
                     continue;
                 };
                 if !search.searched.contains(&loc.file) {
                     search.searched.push(loc.file.clone());
                 }
-                let Some(item) = pointer_get(&document, &loc.pointer) else {
-                    search.missing.push(PathBuf::from(loc.to_string()));
+                (loc, scanned, None)
+            }
+            None => (path_at, scan::from_value(path_value), Some(path_value)),
+        };
+        for operation in &scanned.operations {
+            let operation_at = item_at.child(&operation.method);
+            for (status, reference) in &operation.response_refs {
+                let Ok(loc) = resolve(reference, &item_at.file) else {
                     continue;
                 };
-                (loc, item.clone())
-            }
-            None => (path_at, path_value.clone()),
-        };
-        let Some(item) = item_value.as_mapping() else {
-            continue;
-        };
-        for (method_key, operation) in item {
-            let Some(method) = method_key.as_str().filter(|m| HTTP_METHODS.contains(m)) else {
-                continue;
-            };
-            let Some(operation) = operation.as_mapping() else {
-                continue;
-            };
-            let id = operation.get("operationId").and_then(Value::as_str);
-            let operation_at = item_at.child(method);
-            if let Some(Value::Mapping(responses)) = operation.get("responses") {
-                for (status, response) in responses {
-                    let reference = response
-                        .as_mapping()
-                        .and_then(|r| r.get("$ref"))
-                        .and_then(Value::as_str);
-                    let (Some(status), Some(reference)) = (key_str(status), reference) else {
-                        continue;
-                    };
-                    let Ok(loc) = resolve(reference, &item_at.file) else {
-                        continue;
-                    };
-                    search.first_uses.entry(loc).or_insert_with(|| FirstUse {
-                        operation_id: id.map(str::to_owned),
-                        status,
-                        at: operation_at.clone(),
-                    });
-                }
-            }
-            if id == Some(operation_id) {
-                search.found = Some(Found {
-                    path_key: path_key.clone(),
-                    item_at: item_at.clone(),
-                    item: item.clone(),
-                    method: method.to_owned(),
+                search.first_uses.entry(loc).or_insert_with(|| FirstUse {
+                    operation_id: operation.operation_id.clone(),
+                    status: status.clone(),
+                    at: operation_at.clone(),
                 });
-                break 'paths;
             }
+            let Some(id) = operation
+                .operation_id
+                .as_ref()
+                .filter(|id| operation_ids.contains(id))
+                .filter(|id| !search.found.iter().any(|f| &f.operation_id == *id))
+            else {
+                continue;
+            };
+            let item = match inline {
+                Some(item) => item.as_mapping().cloned(),
+                None => loader
+                    .load(&item_at.file)?
+                    .and_then(|document| pointer_get(&document, &item_at.pointer).cloned())
+                    .and_then(|item| item.as_mapping().cloned()),
+            }
+            .ok_or_else(|| invalid(&item_at, "expected a path item (a mapping)"))?;
+            search.found.push(Found {
+                operation_id: id.clone(),
+                path_key: path_key.clone(),
+                item_at: item_at.clone(),
+                item,
+                method: operation.method.clone(),
+            });
         }
     }
     Ok(search)
@@ -338,11 +460,11 @@ fn security_schemes(
     walker: &mut Walker<'_>,
     root: &Mapping,
     root_at: &Location,
-    security: Option<&Value>,
+    requirements: &[&Value],
 ) -> Result<Mapping, VendorError> {
-    let used: BTreeSet<String> = security
-        .and_then(Value::as_sequence)
-        .into_iter()
+    let used: BTreeSet<String> = requirements
+        .iter()
+        .filter_map(|security| security.as_sequence())
         .flatten()
         .filter_map(Value::as_mapping)
         .flat_map(|requirement| requirement.keys().filter_map(key_str))
@@ -363,18 +485,18 @@ fn security_schemes(
     if let Some(undefined) = used.iter().find(|name| !out.contains_key(name.as_str())) {
         return Err(invalid(
             &schemes_at,
-            &format!("the operation's security requires `{undefined}`, which is not defined here"),
+            &format!("an operation's security requires `{undefined}`, which is not defined here"),
         ));
     }
     Ok(out)
 }
 
-/// The root tag objects the operation uses, in root order.
-fn used_tags(root: &Mapping, operation: Option<&Mapping>) -> Vec<Value> {
-    let used: Vec<&str> = operation
-        .and_then(|op| op.get("tags"))
-        .and_then(Value::as_sequence)
-        .into_iter()
+/// The root tag objects the operations use, in root order.
+fn used_tags(root: &Mapping, operations: &[&Mapping]) -> Vec<Value> {
+    let used: Vec<&str> = operations
+        .iter()
+        .filter_map(|op| op.get("tags"))
+        .filter_map(Value::as_sequence)
         .flatten()
         .filter_map(Value::as_str)
         .collect();
@@ -428,15 +550,21 @@ fn check_refs(value: &Value, pointer: &str, schemas: &Mapping) -> Result<(), Ven
     }
 }
 
-fn header(operation_id: &str, commit: Option<&str>, sources: &[String]) -> String {
+fn header(operation_ids: &[&str], commit: Option<&str>, sources: &[String]) -> String {
     let commit = commit.map_or_else(|| "unknown (pass --commit)".to_owned(), ToOwned::to_owned);
     let mut out = format!(
-        "# SailPoint Identity Security Cloud v2025 API, operation `{operation_id}` only.\n\
+        "# SailPoint Identity Security Cloud v2025 API: only the operations below.\n\
          # Vendored from {UPSTREAM_REPO} (MIT licence), upstream commit {commit}.\n\
-         # Written by `cargo xtask vendor --upstream <api-specs tree> --operation {operation_id}`:\n\
+         # Written by `cargo xtask vendor --upstream <api-specs tree>` from {OPERATIONS_PATH}:\n\
          # do not edit by hand. Provenance and naming rules: openapi/README.md.\n\
-         # Upstream files:\n"
+         # Operations (upstream order):\n"
     );
+    for id in operation_ids {
+        out.push_str("#   ");
+        out.push_str(id);
+        out.push('\n');
+    }
+    out.push_str("# Upstream files:\n");
     for source in sources {
         out.push_str("#   ");
         out.push_str(source);
@@ -451,6 +579,23 @@ fn commit_from_dir_name(upstream: &Path) -> Option<String> {
     let name = dir.file_name()?.to_str()?;
     let commit = name.strip_prefix("api-specs-")?;
     is_commit(commit).then(|| commit.to_ascii_lowercase())
+}
+
+/// The `HEAD` commit of a tree that is the top of a git checkout (`DIR/.git` exists; a tree
+/// merely inside some other repository does not count).
+fn commit_from_git(upstream: &Path) -> Option<String> {
+    if !upstream.join(".git").exists() {
+        return None;
+    }
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(upstream)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(output.stdout).ok()?;
+    let commit = commit.trim();
+    (output.status.success() && is_commit(commit)).then(|| commit.to_ascii_lowercase())
 }
 
 fn is_commit(text: &str) -> bool {

@@ -1,4 +1,4 @@
-//! The context-aware walk that turns one upstream operation into self-contained YAML.
+//! The context-aware walk that turns the selected upstream operations into self-contained YAML.
 //!
 //! What a `$ref` becomes depends on where it sits, not on the folder it points into:
 //!
@@ -55,22 +55,19 @@ struct ResponseSite<'s> {
 pub(super) struct Walker<'a> {
     loader: &'a mut Loader,
     first_uses: &'a HashMap<Location, FirstUse>,
-    operation_id: &'a str,
+    /// The operation being walked (names its inline response bodies).
+    operation_id: String,
     schemas: BTreeMap<String, Component>,
     /// Locations being inlined right now, to report cycles.
     stack: Vec<Location>,
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(
-        loader: &'a mut Loader,
-        first_uses: &'a HashMap<Location, FirstUse>,
-        operation_id: &'a str,
-    ) -> Self {
+    pub fn new(loader: &'a mut Loader, first_uses: &'a HashMap<Location, FirstUse>) -> Self {
         Self {
             loader,
             first_uses,
-            operation_id,
+            operation_id: String::new(),
             schemas: BTreeMap::new(),
             stack: Vec::new(),
         }
@@ -89,12 +86,20 @@ impl<'a> Walker<'a> {
         Ok(out)
     }
 
-    /// The path item holding only `method` (plus path-level keys such as `parameters`).
-    pub fn path_item(&mut self, item: &Mapping, at: &Location, method: &str) -> Result<Mapping> {
+    /// The path item holding only the selected `(method, operationId)`s (plus path-level keys
+    /// such as `parameters`), methods in the order written.
+    pub fn path_item(
+        &mut self,
+        item: &Mapping,
+        at: &Location,
+        methods: &[(String, String)],
+    ) -> Result<Mapping> {
         let mut out = Mapping::new();
         for (key, value) in item {
             let name = key_str(key).unwrap_or_default();
-            let new = if name == method {
+            let selected = methods.iter().find(|(method, _)| *method == name);
+            let new = if let Some((_, operation_id)) = selected {
+                operation_id.clone_into(&mut self.operation_id);
                 self.operation(value, &at.child(&name))?
             } else if HTTP_METHODS.contains(&name.as_str()) || name == "$ref" {
                 continue;
@@ -353,7 +358,7 @@ impl<'a> Walker<'a> {
                 })?;
                 (operation_id, first.status.as_str())
             }
-            None => (self.operation_id, site.status),
+            None => (self.operation_id.as_str(), site.status),
         };
         Ok(format!(
             "{}{}Response",

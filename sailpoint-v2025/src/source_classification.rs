@@ -1,0 +1,173 @@
+//! The Classify Source operations: start, watch and cancel SailPoint's server-side
+//! classification of all of a source's accounts.
+
+use crate::execute::Operation;
+use crate::source_request::{EXPERIMENTAL_OPT_IN, source_request, validate_source_id};
+use crate::{
+    Client, Error, SendClassifyMachineAccountFromSource200Response, SourceClassificationStatus,
+};
+
+/// `POST /v2025/sources/{sourceId}/classify` starts a job: not idempotent (a second start may
+/// start a second job or be refused), so it is retried only when the request provably did not
+/// reach the server.
+const SEND_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE: Operation = Operation {
+    id: "sendClassifyMachineAccountFromSource",
+    idempotent: false,
+};
+
+/// `GET /v2025/sources/{sourceId}/classify` reads: idempotent.
+const GET_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE_STATUS: Operation = Operation {
+    id: "getClassifyMachineAccountFromSourceStatus",
+    idempotent: true,
+};
+
+/// `DELETE /v2025/sources/{sourceId}/classify` cancels: idempotent (cancelling twice leaves the
+/// job cancelled).
+const DELETE_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE: Operation = Operation {
+    id: "deleteClassifyMachineAccountFromSource",
+    idempotent: true,
+};
+
+source_request! {
+    /// A pending `POST /v2025/sources/{sourceId}/classify`, created by
+    /// [`Client::send_classify_machine_account_from_source`]. Await it directly, or call
+    /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
+    SendClassifyMachineAccountFromSourceRequest -> SendClassifyMachineAccountFromSource200Response,
+    via start_source_classification
+}
+
+source_request! {
+    /// A pending `GET /v2025/sources/{sourceId}/classify`, created by
+    /// [`Client::get_classify_machine_account_from_source_status`]. Await it directly, or call
+    /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
+    GetClassifyMachineAccountFromSourceStatusRequest -> SourceClassificationStatus,
+    via source_classification_status
+}
+
+source_request! {
+    /// A pending `DELETE /v2025/sources/{sourceId}/classify`, created by
+    /// [`Client::delete_classify_machine_account_from_source`]. Await it directly, or call
+    /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
+    DeleteClassifyMachineAccountFromSourceRequest -> (),
+    via cancel_source_classification
+}
+
+impl Client {
+    /// Starts SailPoint's server-side classification of every account of a source:
+    /// `POST /v2025/sources/{sourceId}/classify`. The answer says how many accounts were
+    /// submitted (`accounts_submitted_for_processing`); watch the job with
+    /// [`get_classify_machine_account_from_source_status`](Self::get_classify_machine_account_from_source_status),
+    /// or let [`classify_source`](Self::classify_source) do both.
+    ///
+    /// **Retries:** starting a job is not idempotent, so this call is retried only when the
+    /// request provably did not reach the server (connection refused, no token, 429).
+    /// **Experimental upstream:** the `X-SailPoint-Experimental: true` header is sent for you.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// let started = client
+    ///     .send_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca1581")
+    ///     .await?;
+    /// println!("{:?} accounts submitted", started.accounts_submitted_for_processing);
+    /// # Ok(()) }
+    /// ```
+    pub fn send_classify_machine_account_from_source(
+        &self,
+        source_id: impl Into<String>,
+    ) -> SendClassifyMachineAccountFromSourceRequest {
+        SendClassifyMachineAccountFromSourceRequest::new(self.clone(), source_id.into())
+    }
+
+    /// The status of a source's latest classification job:
+    /// `GET /v2025/sources/{sourceId}/classify`. `status` is `STARTED`, `COLLECTED`,
+    /// `COMPLETED`, `CANCELLED` or `TERMINATED` (kept as an open string), and `counts` has
+    /// `expected`, `received` and `completed` accounts.
+    ///
+    /// **Retries:** a read, idempotent: retried on every retryable failure.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// let status = client
+    ///     .get_classify_machine_account_from_source_status("2c9180835d2e5168015d32f890ca1581")
+    ///     .await?;
+    /// if let Some(counts) = &status.counts {
+    ///     println!("{:?}: {}/{}", status.status, counts.completed, counts.expected);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn get_classify_machine_account_from_source_status(
+        &self,
+        source_id: impl Into<String>,
+    ) -> GetClassifyMachineAccountFromSourceStatusRequest {
+        GetClassifyMachineAccountFromSourceStatusRequest::new(self.clone(), source_id.into())
+    }
+
+    /// Cancels a source's running classification job:
+    /// `DELETE /v2025/sources/{sourceId}/classify`. Accounts classified before the cancel keep
+    /// their classification.
+    ///
+    /// **Retries:** cancelling twice leaves the job cancelled, so it is retried on every
+    /// retryable failure.
+    ///
+    /// ```no_run
+    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// client
+    ///     .delete_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca1581")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn delete_classify_machine_account_from_source(
+        &self,
+        source_id: impl Into<String>,
+    ) -> DeleteClassifyMachineAccountFromSourceRequest {
+        DeleteClassifyMachineAccountFromSourceRequest::new(self.clone(), source_id.into())
+    }
+
+    async fn start_source_classification(
+        &self,
+        source_id: String,
+    ) -> Result<SendClassifyMachineAccountFromSource200Response, Error> {
+        validate_source_id(&source_id)?;
+        let id = source_id.as_str();
+        self.execute(
+            &SEND_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE,
+            |client| async move {
+                client
+                    .send_classify_machine_account_from_source(id, EXPERIMENTAL_OPT_IN)
+                    .await
+            },
+        )
+        .await
+    }
+
+    async fn source_classification_status(
+        &self,
+        source_id: String,
+    ) -> Result<SourceClassificationStatus, Error> {
+        validate_source_id(&source_id)?;
+        let id = source_id.as_str();
+        self.execute(
+            &GET_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE_STATUS,
+            |client| async move {
+                client
+                    .get_classify_machine_account_from_source_status(id, EXPERIMENTAL_OPT_IN)
+                    .await
+            },
+        )
+        .await
+    }
+
+    async fn cancel_source_classification(&self, source_id: String) -> Result<(), Error> {
+        validate_source_id(&source_id)?;
+        let id = source_id.as_str();
+        self.execute(
+            &DELETE_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE,
+            |client| async move {
+                client
+                    .delete_classify_machine_account_from_source(id, EXPERIMENTAL_OPT_IN)
+                    .await
+            },
+        )
+        .await
+    }
+}
