@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use crate::auth::{Authenticator, Bearer};
 use crate::config::{ClientBuilder, Endpoints};
-use crate::execute::Operation;
+use crate::execute::{EXPERIMENTAL_OPT_IN, Operation};
 use crate::rate_limit::Limiter;
 use crate::response::ResponseReader;
 use crate::{
@@ -22,9 +22,6 @@ const SEND_CLASSIFY_MACHINE_ACCOUNT: Operation = Operation {
     id: "sendClassifyMachineAccount",
     idempotent: true,
 };
-
-/// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints.
-const EXPERIMENTAL_OPT_IN: &str = "true";
 
 /// A SailPoint ISC v2025 API client.
 ///
@@ -188,7 +185,7 @@ impl Client {
         id: &str,
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
-        crate::account_id::validate_account_id(id)?;
+        crate::path_id::validate_account_id(id)?;
         // Built in each branch rather than moved into `instrument`: a future moved into
         // another would be stored twice in this one (rust-lang/rust#62958).
         let call = || {

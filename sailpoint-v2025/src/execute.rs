@@ -18,6 +18,10 @@ use crate::response::GeneratedResult;
 use crate::retry::should_retry;
 use crate::{Client, Error};
 
+/// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints (all seven
+/// machine-account classification operations are experimental upstream).
+pub(crate) const EXPERIMENTAL_OPT_IN: &str = "true";
+
 /// What the execution path needs to know about one operation.
 #[derive(Debug)]
 pub(crate) struct Operation {

@@ -100,7 +100,6 @@ compile_error!(
 // before the operations and bulk helpers added by the other modules.
 mod client;
 
-mod account_id;
 mod auth;
 mod bulk;
 mod classification_config;
@@ -111,6 +110,7 @@ mod config;
 mod decode_proptest;
 mod error;
 mod execute;
+mod path_id;
 mod rate_limit;
 mod redact;
 mod response;
@@ -121,7 +121,6 @@ mod source_request;
 mod tls;
 mod transport;
 
-pub use account_id::MAX_ACCOUNT_ID_BYTES;
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use classification_config::{
     DeleteMachineClassificationConfigRequest, GetMachineClassificationConfigRequest,
@@ -135,6 +134,7 @@ pub use config::{
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
 pub use error::{DecodeError, Error, ResponseDetails, TransportError};
+pub use path_id::MAX_ACCOUNT_ID_BYTES;
 pub use rate_limit::RateLimit;
 pub use retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use server_text::MAX_BODY_SNIPPET_BYTES;

@@ -1,8 +1,10 @@
 //! The Classify Source operations: start, watch and cancel SailPoint's server-side
 //! classification of all of a source's accounts.
 
+use crate::execute::EXPERIMENTAL_OPT_IN;
 use crate::execute::Operation;
-use crate::source_request::{EXPERIMENTAL_OPT_IN, source_request, validate_source_id};
+use crate::path_id::validate_source_id;
+use crate::source_request::source_request;
 use crate::{
     Client, Error, SendClassifyMachineAccountFromSource200Response, SourceClassificationStatus,
 };

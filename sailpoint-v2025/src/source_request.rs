@@ -1,37 +1,6 @@
-//! What the six source operations share: the source id check and the request builder shape
+//! What the six source operations share: the request builder shape
 //! (an owned, `Send + 'static` value that is awaited directly, like
 //! [`ClassifyRequest`](crate::ClassifyRequest)).
-
-use crate::Error;
-
-/// The value of `X-SailPoint-Experimental` that opts in to the experimental source endpoints.
-pub(crate) const EXPERIMENTAL_OPT_IN: &str = "true";
-
-/// Rejects source ids that cannot be sent as one path segment, before any request is made.
-/// Everything else is percent-encoded by the generated client.
-pub(crate) fn validate_source_id(id: &str) -> Result<(), Error> {
-    let invalid = |problem: &str| Error::InvalidInput {
-        what: "source id",
-        problem: problem.to_string(),
-    };
-    if id.trim().is_empty() {
-        return Err(invalid("is empty or whitespace"));
-    }
-    // `.`/`..` are relative path segments and `\` is a separator to URL parsers: such an id
-    // would change the path instead of naming a source.
-    if id == "." || id == ".." {
-        return Err(invalid("`.` and `..` are not source ids"));
-    }
-    if id.contains('\\') {
-        return Err(invalid(
-            "contains `\\`, which URLs treat as a path separator",
-        ));
-    }
-    if id.chars().any(char::is_control) {
-        return Err(invalid("contains control characters"));
-    }
-    Ok(())
-}
 
 /// Defines a request builder for one source operation: the struct (owning a `Client` clone,
 /// the source id and any extra fields), `source_id()`, `send()` delegating to a `Client`
@@ -93,21 +62,3 @@ macro_rules! source_request {
 }
 
 pub(crate) use source_request;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_ids_that_would_change_the_path_are_rejected() {
-        for bad in ["", " ", ".", "..", "a\\b", "a\nb"] {
-            assert!(
-                matches!(validate_source_id(bad), Err(Error::InvalidInput { .. })),
-                "{bad:?}"
-            );
-        }
-        for fine in ["2c9180835d2e5168015d32f890ca1581", "a/b", "a?b#c", "ü"] {
-            assert!(validate_source_id(fine).is_ok(), "{fine:?}");
-        }
-    }
-}
