@@ -220,8 +220,10 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
                 file.display()
             );
         }
+        // `-m`: files get the extraction time, not the packaged one, so cargo (which compares
+        // mtimes of path dependencies) never takes the last run's build of them as fresh.
         let mut tar = Command::new("tar");
-        tar.arg("-xzf").arg(&file).arg("-C").arg(&packages);
+        tar.arg("-xzmf").arg(&file).arg("-C").arg(&packages);
         run_command(&mut tar)?;
         patch.push((name.to_string(), packages.join(format!("{name}-{version}"))));
     }
