@@ -64,7 +64,23 @@
 //!
 //! The `sailpoint-v2025-testkit` crate runs a local ISC emulator (OAuth2, classification,
 //! rate limit, fault injection) for your tests; `sailpoint-v2025-httpmock` offers typed
-//! `httpmock` mocks of the operation.
+//! `httpmock` mocks of the operations, matching the paths this client calls. Point the client
+//! at either with [`ClientBuilder::base_url`].
+//!
+//! # Features
+//!
+//! * `rustls` (default): TLS with rustls and the `ring` crypto provider, certificates checked
+//!   against the operating system's store; a process-wide rustls `CryptoProvider` installed by
+//!   your application is used instead of ring.
+//! * `native-tls`: the platform's TLS library; wins over `rustls` when both are enabled
+//!   (`default-features = false, features = ["native-tls"]` to build without rustls).
+//! * `schemars`: `schemars::JsonSchema` for every model.
+//!
+//! One TLS feature is required: without either, the crate does not compile. With `rustls`,
+//! reqwest is built without a crypto provider of its own (`rustls-no-provider`): clients this
+//! crate builds use ring, but a `reqwest::Client` your program builds itself (the raw
+//! `generated::Client::new` included) needs a process-wide rustls provider installed first, or
+//! reqwest's `rustls` feature; [`Client::raw`] needs neither.
 //!
 //! # Layers
 //!
@@ -75,12 +91,20 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+compile_error!(
+    "sailpoint-v2025 needs a TLS backend: enable the `rustls` (default) or `native-tls` feature"
+);
+
+// `client` first: rustdoc lists `Client`'s methods in module order, so its constructors come
+// before the operations and bulk helpers added by the other modules.
+mod client;
+
 mod auth;
 mod bulk;
 mod classification_config;
 mod classify;
 mod classify_source;
-mod client;
 mod config;
 #[cfg(test)]
 mod decode_proptest;
@@ -94,6 +118,7 @@ mod retry;
 mod server_text;
 mod source_classification;
 mod source_request;
+mod tls;
 mod transport;
 
 pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
@@ -118,12 +143,48 @@ pub use source_classification::{
     GetClassifyMachineAccountFromSourceStatusRequest, SendClassifyMachineAccountFromSourceRequest,
 };
 
-/// SailPoint's models for this API, generated from the spec (re-exported from
-/// `sailpoint-v2025-client`).
-pub use sailpoint_v2025_client::types::{
-    ClassificationMode, ErrorMessageDto, ErrorResponseDto, ListAccessProfiles401Response,
-    ListAccessProfiles429Response, LocaleOrigin, SendClassifyMachineAccount200Response,
-};
+// SailPoint's models, generated from the spec and re-exported one per line so that each keeps
+// its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto
+// every item).
+
+/// How [`Client::send_classify_machine_account`] classifies an account (the
+/// `classificationMode` query parameter; the client sends `default` when none is set).
+///
+/// | variant | wire value | meaning (SailPoint's) |
+/// |---|---|---|
+/// | `Default` | `default` | uses criteria to classify the account as machine or human; excludes accounts that were classified manually |
+/// | `IgnoreManual` | `ignoreManual` | like `default`, but includes accounts that were classified manually |
+/// | `ForceMachine` | `forceMachine` | forces the account to be classified as machine |
+/// | `ForceHuman` | `forceHuman` | forces the account to be classified as human |
+///
+/// `Display` and `FromStr` use the wire values:
+///
+/// ```
+/// use sailpoint_v2025::ClassificationMode;
+///
+/// assert_eq!(ClassificationMode::ForceMachine.to_string(), "forceMachine");
+/// assert_eq!(
+///     "ignoreManual".parse::<ClassificationMode>().ok(),
+///     Some(ClassificationMode::IgnoreManual)
+/// );
+/// ```
+pub use sailpoint_v2025_client::types::ClassificationMode;
+/// One message of an [`ErrorResponseDto`]: its text and locale.
+pub use sailpoint_v2025_client::types::ErrorMessageDto;
+/// SailPoint's error body (`detailCode`, `trackingId`, `messages`, `causes`), as sent with a
+/// `400`, `403` or `500` and carried by the matching [`Error`] variant.
+pub use sailpoint_v2025_client::types::ErrorResponseDto;
+/// The body of a `401 Unauthorized` (`{"error": "JWT validation failed: ..."}`), carried by the
+/// matching [`Error`] variant.
+pub use sailpoint_v2025_client::types::ListAccessProfiles401Response;
+/// The body of a `429 Too Many Requests` (`{"message": ...}`), carried by the matching [`Error`]
+/// variant.
+pub use sailpoint_v2025_client::types::ListAccessProfiles429Response;
+/// Where the locale of an [`ErrorMessageDto`] came from (`DEFAULT` or `REQUEST`; an open
+/// string, since SailPoint may add values).
+pub use sailpoint_v2025_client::types::LocaleOrigin;
+/// The answer of a classify call: whether the account is a machine account.
+pub use sailpoint_v2025_client::types::SendClassifyMachineAccount200Response;
 
 // The machine-account classification family's models (generated; one doc line each).
 /// A source's machine classification config: `enabled`, `classification_method`, `criteria`.
@@ -148,7 +209,8 @@ pub use sailpoint_v2025_client::types::SourceClassificationStatusCounts;
 /// The generated client crate, for operations or details the facade does not cover.
 pub use sailpoint_v2025_client as generated;
 
-/// The README's Rust examples, compiled as doctests so they cannot rot.
+/// This crate's README (its crates.io page): every Rust snippet in it is compiled and, where it
+/// needs no tenant, run as a doctest.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

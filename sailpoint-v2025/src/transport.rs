@@ -35,8 +35,7 @@ pub(crate) fn http_client(builder: &ClientBuilder) -> Result<reqwest::Client, Er
         // ISC does not redirect. Following a 3xx could send the client secret (token endpoint)
         // or a token to another origin, or over plain http; a 3xx becomes `Error::Redirect`.
         .redirect(reqwest::redirect::Policy::none());
-    #[cfg(feature = "native-tls")]
-    let http = http.tls_backend_native();
+    let http = crate::tls::backend(http)?;
     http.build().map_err(|e| {
         Error::config(
             "HTTP client",

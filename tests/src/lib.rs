@@ -10,63 +10,47 @@
 //! # Using it
 //!
 //! The crate is publishable on purpose: users of the SDK can test their own
-//! code against it by adding it as a dev-dependency:
-//!
-//! ```toml
-//! [dev-dependencies]
-//! sailpoint-v2025-testkit = "0.1"
-//! tokio = { version = "1", features = ["macros", "rt"] }
-//! ```
+//! code against it by adding it as a dev-dependency
+//! (`cargo add --dev sailpoint-v2025-testkit`). Point a
+//! `sailpoint_v2025::Client` at [`Emulator::base_url`] (plain http is allowed
+//! to 127.0.0.1) and inspect what the emulator received:
 //!
 //! ```
-//! use sailpoint_v2025_testkit::{demo, Emulator, Fault, RateLimit};
 //! use std::time::Duration;
 //!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let emu = Emulator::builder()
-//!     .client("my-client", "my-secret")
-//!     .rate_limit(Some(RateLimit::new(20, Duration::from_millis(200))))
-//!     .start()
-//!     .await?;
+//! use sailpoint_v2025::{ClassificationMode, Client};
+//! use sailpoint_v2025_testkit::{Emulator, Fault, RateLimit, demo};
 //!
-//! let http = reqwest::Client::new();
-//! let token: serde_json::Value = http
-//!     .post(emu.token_url())
-//!     .form(&[
-//!         ("grant_type", "client_credentials"),
-//!         ("client_id", "my-client"),
-//!         ("client_secret", "my-secret"),
-//!     ])
-//!     .send()
-//!     .await?
-//!     .json()
-//!     .await?;
-//! let token = token["access_token"].as_str().unwrap_or_default().to_owned();
-//!
-//! // The next classify call fails with a 503 ErrorResponseDto.
-//! emu.inject(Fault::Status(503));
-//!
-//! for expected in [503, 200] {
-//!     let response = http
-//!         .post(format!(
-//!             "{}/v2025/accounts/{}/classify?classificationMode=default",
-//!             emu.base_url(),
-//!             demo::MACHINE_ID
-//!         ))
-//!         .bearer_auth(&token)
-//!         .header("X-SailPoint-Experimental", "true")
-//!         .send()
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let emu = Emulator::builder()
+//!         .client("my-client", "my-secret")
+//!         .rate_limit(Some(RateLimit::new(20, Duration::from_millis(200))))
+//!         .start()
 //!         .await?;
-//!     assert_eq!(response.status().as_u16(), expected);
+//!     let client = Client::builder()
+//!         .base_url(emu.base_url())
+//!         .client_credentials("my-client", "my-secret")
+//!         .build()?;
+//!
+//!     // The next classify call fails with a 503 ErrorResponseDto; the client retries it.
+//!     emu.inject(Fault::Status(503));
+//!     let result = client
+//!         .send_classify_machine_account(demo::MACHINE_ID)
+//!         .classification_mode(ClassificationMode::Default)
+//!         .await?;
+//!
+//!     assert!(result.is_machine);
+//!     assert_eq!(emu.account(demo::MACHINE_ID).and_then(|a| a.is_machine), Some(true));
+//!     assert_eq!(emu.counters().classify_requests, 2);
+//!     assert_eq!(emu.requests()[1].experimental.as_deref(), Some("true"));
+//!     emu.shutdown().await;
+//!     Ok(())
 //! }
-//! assert_eq!(emu.account(demo::MACHINE_ID).and_then(|a| a.is_machine), Some(true));
-//! assert_eq!(emu.counters().classify_requests, 2);
-//! assert_eq!(emu.requests()[1].experimental.as_deref(), Some("true"));
-//! emu.shutdown().await;
-//! # Ok(())
-//! # }
 //! ```
+//!
+//! The emulator is plain HTTP: any client (reqwest, curl) can use it too;
+//! the endpoints below say exactly what it accepts and answers.
 //!
 //! # Endpoints
 //!
@@ -313,3 +297,8 @@ pub use faults::{Fault, InjectedFault};
 pub use responses::RETRY_AFTER_MS_HEADER;
 pub use server::Emulator;
 pub use sources::{ClassificationPace, Source};
+
+/// The README's example (its crates.io page), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

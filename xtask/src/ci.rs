@@ -5,12 +5,22 @@
 //! 2. `cargo clippy --workspace --all-targets -- -D warnings`
 //! 3. the generated code is what `cargo xtask generate` produces now
 //! 4. `RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps`
-//! 5. `npm ci` (only when `node_modules` does not match `package-lock.json`), then start Prism
+//! 5. the facade's default normal dependency tree: unique crates printed with their limit,
+//!    failing above it (`packaging.rs`)
+//! 6. `cargo check` of the facade per documented feature set (`--no-default-features
+//!    --features native-tls`, `--all-features`), and the `compile_error!` without TLS
+//! 7. `cargo publish --dry-run --workspace --no-verify` (every publishable crate packaged, in
+//!    dependency order) and `cargo package --workspace`, after checking the license files
+//! 8. the four packages unpacked from their `.crate` files and built together in a fresh
+//!    project outside the workspace that follows the published READMEs: their `cargo add`
+//!    lines and every Rust program (`fresh_project.rs`); this replaces cargo's per-package
+//!    verification, which costs about four cold builds
+//! 9. `npm ci` (only when `node_modules` does not match `package-lock.json`), then start Prism
 //!    on a free loopback port with `tests/contract/sailpoint-v2025.prism.yaml`
-//! 6. `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without nextest), then
-//!    `cargo test --workspace --doc`, with `SAILPOINT_PRISM_URL` pointing at Prism
-//! 7. stop Prism, on every path: a guard kills its whole process group on drop, and a watcher
-//!    beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
+//! 10. `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without nextest), then
+//!     `cargo test --workspace --doc`, with `SAILPOINT_PRISM_URL` pointing at Prism
+//! 11. stop Prism, on every path: a guard kills its whole process group on drop, and a watcher
+//!     beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
 //!
 //! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips Prism (the contract tests then skip
 //! themselves, or fail under `CI`).
@@ -55,7 +65,7 @@ const PRISM_START_ATTEMPTS: u32 = 3;
 /// Entry point of `cargo xtask test`.
 pub fn run(args: &TestArgs) -> Result<()> {
     let root = crate::workspace_root();
-    let mut steps = Steps::new(if args.no_prism { 6 } else { 9 });
+    let mut steps = Steps::new(if args.no_prism { 10 } else { 13 });
 
     if args.skip_lint {
         steps.skip("cargo fmt --check", "--skip-lint");
@@ -91,6 +101,18 @@ pub fn run(args: &TestArgs) -> Result<()> {
             )
         })?;
     }
+
+    // Publishing and the dependency diet (see packaging.rs): cheap checks first.
+    steps.run("dependency count", || {
+        crate::packaging::dependency_count(&root).map(drop)
+    })?;
+    steps.run("feature builds", || crate::packaging::feature_builds(&root))?;
+    steps.run("cargo publish --dry-run", || {
+        crate::packaging::publish_dry_run(&root)
+    })?;
+    steps.run("packaged crates, fresh project", || {
+        crate::fresh_project::packaged_crates_build(&root)
+    })?;
 
     // Dropped on every path out of this function, early returns included: stops Prism.
     let prism = if args.no_prism {
@@ -212,7 +234,7 @@ fn secs(d: Duration) -> String {
 // Commands.
 
 /// The `cargo` that runs us (`CARGO`, set by `cargo run`), else the one on `PATH`.
-fn cargo(root: &Path) -> Command {
+pub(crate) fn cargo(root: &Path) -> Command {
     let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(program);
     command.current_dir(root);
@@ -227,7 +249,7 @@ fn with_prism_url<'a>(command: &'a mut Command, url: Option<&str>) -> &'a mut Co
 }
 
 /// Shows a command as a shell line, with the variables it sets.
-fn show(command: &Command) -> String {
+pub(crate) fn show(command: &Command) -> String {
     let mut line = String::new();
     for (key, value) in command.get_envs() {
         if let Some(value) = value {
@@ -249,7 +271,7 @@ fn show(command: &Command) -> String {
 }
 
 /// Runs a command with inherited stdout and stderr; fails unless it exits successfully.
-fn run_command(command: &mut Command) -> Result<()> {
+pub(crate) fn run_command(command: &mut Command) -> Result<()> {
     let shown = show(command);
     println!("$ {shown}");
     let status = command

@@ -5,12 +5,17 @@
 //!   and reports what changed.
 //! * `cargo xtask generate [--check] [-v]` turns that fragment into the generated client crates.
 //! * `cargo xtask test` runs every check and test (formatting, clippy, generated code, docs,
-//!   unit, integration and Prism contract tests); `.ci/run` calls it.
+//!   packaging, unit, integration and Prism contract tests); `.ci/run` calls it.
+//! * `cargo xtask build-time [--enforce]` times a cold build of a new project depending on the
+//!   SDK next to a reqwest + tokio + serde one.
 
 mod adjust;
+mod build_time;
 mod ci;
+mod fresh_project;
 mod generate;
 mod generator_panics;
+mod packaging;
 mod spec_fragment;
 
 use std::path::PathBuf;
@@ -36,6 +41,9 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Run every check and test, Prism contract tests included (what CI runs).
     Test(ci::TestArgs),
+    /// Time a cold build of a new project depending on the SDK next to a reqwest + tokio +
+    /// serde one (the aim: within 1.15x).
+    BuildTime(build_time::BuildTimeArgs),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +52,7 @@ fn main() -> ExitCode {
         Command::Vendor(args) => spec_fragment::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Test(args) => ci::run(&args),
+        Command::BuildTime(args) => build_time::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,16 +21,20 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ClassificationMode {
+        /// Wire value: `default`.
         #[serde(rename = "default")]
         Default,
+        /// Wire value: `ignoreManual`.
         #[serde(rename = "ignoreManual")]
         IgnoreManual,
+        /// Wire value: `forceMachine`.
         #[serde(rename = "forceMachine")]
         ForceMachine,
+        /// Wire value: `forceHuman`.
         #[serde(rename = "forceHuman")]
         ForceHuman,
     }
@@ -80,15 +84,8 @@ pub mod types {
         }
     }
     ///`ErrorMessageDto`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorMessageDto {
         ///The locale for the message text, a BCP 47 language tag.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -103,15 +100,8 @@ pub mod types {
         pub text: ::std::option::Option<::std::string::String>,
     }
     ///`ErrorResponseDto`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponseDto {
         ///Plain-text descriptive reasons to provide additional detail to the text provided in the messages field
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -133,30 +123,16 @@ pub mod types {
         pub tracking_id: ::std::option::Option<::std::string::String>,
     }
     ///`ListAccessProfiles401Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListAccessProfiles401Response {
         ///A message describing the error
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::serde_json::Value>,
     }
     ///`ListAccessProfiles429Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListAccessProfiles429Response {
         ///A message describing the error
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -165,15 +141,9 @@ pub mod types {
     /**An indicator of how the locale was selected. *DEFAULT* means the locale is the system default. *REQUEST* means the locale was selected from the request context (i.e., best match based on the *Accept-Language* header). Additional values may be added in the future without notice.
 
 Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later still decode.*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LocaleOrigin(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for LocaleOrigin {
         type Target = ::std::option::Option<::std::string::String>;
@@ -194,15 +164,8 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         }
     }
     ///`MachineClassificationConfig`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MachineClassificationConfig {
         ///Classification Method
         #[serde(
@@ -235,12 +198,14 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum MachineClassificationConfigClassificationMethod {
+        /// Wire value: `SOURCE`.
         #[serde(rename = "SOURCE")]
         Source,
+        /// Wire value: `CRITERIA`.
         #[serde(rename = "CRITERIA")]
         Criteria,
     }
@@ -283,15 +248,8 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         }
     }
     ///`MachineClassificationCriteriaLevel1`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MachineClassificationCriteriaLevel1 {
         ///The attribute to evaluate in the classification criteria
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -317,15 +275,8 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         pub value: ::std::option::Option<::std::string::String>,
     }
     ///`MachineClassificationCriteriaLevel2`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MachineClassificationCriteriaLevel2 {
         ///The attribute to evaluate in the classification criteria
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -351,15 +302,8 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         pub value: ::std::option::Option<::std::string::String>,
     }
     ///`MachineClassificationCriteriaLevel3`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MachineClassificationCriteriaLevel3 {
         ///The attribute to evaluate in the classification criteria
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -393,22 +337,29 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum MachineClassificationCriteriaOperation {
+        /// Wire value: `EQUALS`.
         #[serde(rename = "EQUALS")]
         Equals,
+        /// Wire value: `NOT_EQUALS`.
         #[serde(rename = "NOT_EQUALS")]
         NotEquals,
+        /// Wire value: `STARTS_WITH`.
         #[serde(rename = "STARTS_WITH")]
         StartsWith,
+        /// Wire value: `ENDS_WITH`.
         #[serde(rename = "ENDS_WITH")]
         EndsWith,
+        /// Wire value: `CONTAINS`.
         #[serde(rename = "CONTAINS")]
         Contains,
+        /// Wire value: `AND`.
         #[serde(rename = "AND")]
         And,
+        /// Wire value: `OR`.
         #[serde(rename = "OR")]
         Or,
     }
@@ -460,30 +411,16 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         }
     }
     ///`SendClassifyMachineAccount200Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SendClassifyMachineAccount200Response {
         ///Indicates if account is classified as machine
         #[serde(rename = "isMachine", default)]
         pub is_machine: bool,
     }
     ///`SendClassifyMachineAccountFromSource200Response`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SendClassifyMachineAccountFromSource200Response {
         ///Returns the number of all the accounts from source submitted for processing.
         #[serde(
@@ -493,15 +430,8 @@ Known values: `DEFAULT`, `REQUEST`. Kept as an open string so values added later
         pub accounts_submitted_for_processing: ::std::option::Option<i32>,
     }
     ///`SourceClassificationStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SourceClassificationStatus {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub counts: ::std::option::Option<SourceClassificationStatusCounts>,
@@ -518,14 +448,8 @@ Known values: `STARTED`, `COLLECTED`, `COMPLETED`, `CANCELLED`, `TERMINATED`. Ke
         pub updated: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     ///A map containing numbers relevant to the source classification process
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SourceClassificationStatusCounts {
         ///number of accounts that have been classified
         #[serde(rename = "COMPLETED")]

@@ -12,6 +12,8 @@
 //! Error statuses are generated as raw bodies (`Error<ByteStream>`), keeping their status,
 //! headers and bytes; the facade decodes them into [`types::ErrorResponseDto`],
 //! [`types::ListAccessProfiles401Response`] and [`types::ListAccessProfiles429Response`].
+//!
+//! The `schemars` feature derives `schemars::JsonSchema` for every model.
 
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 // The docs are SailPoint's prose from the spec, not written for rustdoc.

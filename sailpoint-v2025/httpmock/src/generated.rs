@@ -17,7 +17,7 @@ pub mod operations {
                     .method(::httpmock::Method::GET)
                     .path_matches(
                         regex::Regex::new(
-                                "^/sources/[^/]*/machine-classification-config$",
+                                "^/v2025/sources/[^/]*/machine-classification-config$",
                             )
                             .unwrap(),
                     ),
@@ -29,7 +29,8 @@ pub mod operations {
         pub fn source_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!(
-                        "^/sources/{}/machine-classification-config$", value.to_string()
+                        "^/v2025/sources/{}/machine-classification-config$", value
+                        .to_string()
                     ),
                 )
                 .unwrap();
@@ -119,7 +120,7 @@ pub mod operations {
                     .method(::httpmock::Method::PUT)
                     .path_matches(
                         regex::Regex::new(
-                                "^/sources/[^/]*/machine-classification-config$",
+                                "^/v2025/sources/[^/]*/machine-classification-config$",
                             )
                             .unwrap(),
                     ),
@@ -131,7 +132,8 @@ pub mod operations {
         pub fn source_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!(
-                        "^/sources/{}/machine-classification-config$", value.to_string()
+                        "^/v2025/sources/{}/machine-classification-config$", value
+                        .to_string()
                     ),
                 )
                 .unwrap();
@@ -224,7 +226,7 @@ pub mod operations {
                     .method(::httpmock::Method::DELETE)
                     .path_matches(
                         regex::Regex::new(
-                                "^/sources/[^/]*/machine-classification-config$",
+                                "^/v2025/sources/[^/]*/machine-classification-config$",
                             )
                             .unwrap(),
                     ),
@@ -236,7 +238,8 @@ pub mod operations {
         pub fn source_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
                     &format!(
-                        "^/sources/{}/machine-classification-config$", value.to_string()
+                        "^/v2025/sources/{}/machine-classification-config$", value
+                        .to_string()
                     ),
                 )
                 .unwrap();
@@ -319,7 +322,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::GET)
                     .path_matches(
-                        regex::Regex::new("^/sources/[^/]*/classify$").unwrap(),
+                        regex::Regex::new("^/v2025/sources/[^/]*/classify$").unwrap(),
                     ),
             )
         }
@@ -328,7 +331,7 @@ pub mod operations {
         }
         pub fn source_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/sources/{}/classify$", value.to_string()),
+                    &format!("^/v2025/sources/{}/classify$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -416,7 +419,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::POST)
                     .path_matches(
-                        regex::Regex::new("^/sources/[^/]*/classify$").unwrap(),
+                        regex::Regex::new("^/v2025/sources/[^/]*/classify$").unwrap(),
                     ),
             )
         }
@@ -425,7 +428,7 @@ pub mod operations {
         }
         pub fn source_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/sources/{}/classify$", value.to_string()),
+                    &format!("^/v2025/sources/{}/classify$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -516,7 +519,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::DELETE)
                     .path_matches(
-                        regex::Regex::new("^/sources/[^/]*/classify$").unwrap(),
+                        regex::Regex::new("^/v2025/sources/[^/]*/classify$").unwrap(),
                     ),
             )
         }
@@ -525,7 +528,7 @@ pub mod operations {
         }
         pub fn source_id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/sources/{}/classify$", value.to_string()),
+                    &format!("^/v2025/sources/{}/classify$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
@@ -607,7 +610,7 @@ pub mod operations {
                 inner
                     .method(::httpmock::Method::POST)
                     .path_matches(
-                        regex::Regex::new("^/accounts/[^/]*/classify$").unwrap(),
+                        regex::Regex::new("^/v2025/accounts/[^/]*/classify$").unwrap(),
                     ),
             )
         }
@@ -616,7 +619,7 @@ pub mod operations {
         }
         pub fn id(self, value: &str) -> Self {
             let re = regex::Regex::new(
-                    &format!("^/accounts/{}/classify$", value.to_string()),
+                    &format!("^/v2025/accounts/{}/classify$", value.to_string()),
                 )
                 .unwrap();
             Self(self.0.path_matches(re))
