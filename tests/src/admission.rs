@@ -31,10 +31,10 @@ impl Scope {
     }
 }
 
-/// Runs the checks; `Ok` with the caller's client id, or the error response.
+/// Runs the checks; `Ok` with the caller's client id, or the error response. Records the
+/// client in the request log entry `seq`.
 // The error is the response itself, returned once per request: boxing it buys nothing.
 #[allow(clippy::result_large_err)]
-/// Records the client in the request log entry `seq`.
 pub(crate) fn admit(
     s: &mut State,
     seq: u64,

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::accounts::ClassificationMode;
 use crate::admission::{Scope, admit};
 use crate::counters::ReceivedRequest;
-use crate::faults::{self, DropConnection, Endpoint, Fault};
+use crate::faults::{self, Endpoint, Fault};
 use crate::responses;
 use crate::state::{Shared, State as Inner};
 
@@ -66,22 +66,8 @@ pub(crate) async fn classify_handler(
     finish(&shared, seq, response)
 }
 
-/// Records the outcome of request `seq` and passes the response on.
 fn finish(shared: &Shared, seq: u64, response: Response) -> Response {
-    let dropped = response.extensions().get::<DropConnection>().is_some();
-    let status = response.status().as_u16();
-    shared.with_state(|s| {
-        if dropped {
-            s.counters.dropped_connections += 1;
-            return;
-        }
-        *s.counters.classify_responses.entry(status).or_insert(0) += 1;
-        if status == 429 {
-            s.counters.rate_limited += 1;
-        }
-        s.update_request(seq, |r| r.status = Some(status));
-    });
-    response
+    shared.record_response(seq, response, |c| &mut c.classify_responses)
 }
 
 /// The account id: the decoded path segment between `/v2025/accounts/` and

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::admission::{Scope, admit};
 use crate::counters::ReceivedRequest;
-use crate::faults::{self, DropConnection, Endpoint, Fault};
+use crate::faults::{self, Endpoint, Fault};
 use crate::machine_config;
 use crate::responses;
 use crate::sources::{Job, Stopped};
@@ -126,20 +126,7 @@ async fn handle(shared: &Shared, request: Request, op: Op) -> Response {
 }
 
 fn finish(shared: &Shared, seq: u64, response: Response) -> Response {
-    let dropped = response.extensions().get::<DropConnection>().is_some();
-    let status = response.status().as_u16();
-    shared.with_state(|s| {
-        if dropped {
-            s.counters.dropped_connections += 1;
-            return;
-        }
-        *s.counters.source_responses.entry(status).or_insert(0) += 1;
-        if status == 429 {
-            s.counters.rate_limited += 1;
-        }
-        s.update_request(seq, |r| r.status = Some(status));
-    });
-    response
+    shared.record_response(seq, response, |c| &mut c.source_responses)
 }
 
 /// The decoded `{sourceId}` segment.

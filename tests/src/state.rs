@@ -84,6 +84,34 @@ impl Shared {
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut guard)
     }
+
+    /// Records the outcome of request `seq` (its status in the request log and in the
+    /// operation family's per-status counter chosen by `per_status`, or a dropped connection)
+    /// and passes the response on.
+    pub(crate) fn record_response(
+        &self,
+        seq: u64,
+        response: axum::response::Response,
+        per_status: impl FnOnce(&mut Counters) -> &mut BTreeMap<u16, u64>,
+    ) -> axum::response::Response {
+        let dropped = response
+            .extensions()
+            .get::<crate::faults::DropConnection>()
+            .is_some();
+        let status = response.status().as_u16();
+        self.with_state(|s| {
+            if dropped {
+                s.counters.dropped_connections += 1;
+                return;
+            }
+            *per_status(&mut s.counters).entry(status).or_insert(0) += 1;
+            if status == 429 {
+                s.counters.rate_limited += 1;
+            }
+            s.update_request(seq, |r| r.status = Some(status));
+        });
+        response
+    }
 }
 
 impl State {
