@@ -10,8 +10,6 @@
 //! reaches it. YAML syntax errors are still errors.
 
 use std::fmt;
-use std::fs;
-use std::io::ErrorKind;
 use std::path::Path;
 
 use serde::Deserializer;
@@ -66,15 +64,8 @@ pub(super) struct ScannedPathItem {
 
 /// Reads and scans `path`; `None` if it does not exist.
 pub(super) fn scan_path_item(path: &Path) -> Result<Option<ScannedPathItem>, VendorError> {
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(VendorError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+    let Some(text) = super::tree::read_if_present(path)? else {
+        return Ok(None);
     };
     parse(&text).map(Some).map_err(|err| VendorError::Parse {
         path: path.to_path_buf(),

@@ -60,21 +60,27 @@ pub(super) struct Loader {
     pub used: BTreeSet<PathBuf>,
 }
 
+/// The text of `path`, or `None` if it does not exist (upstream trees differ in which files they
+/// have, so a missing file is an answer, not an error).
+pub(super) fn read_if_present(path: &Path) -> Result<Option<String>, VendorError> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(VendorError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 impl Loader {
     /// The parsed file, or `None` if it does not exist.
     pub fn load(&mut self, path: &Path) -> Result<Option<Rc<Value>>, VendorError> {
         if let Some(value) = self.cache.get(path) {
             return Ok(Some(Rc::clone(value)));
         }
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(VendorError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+        let Some(text) = read_if_present(path)? else {
+            return Ok(None);
         };
         let value: Value = serde_yaml_ng::from_str(&text).map_err(|err| VendorError::Parse {
             path: path.to_path_buf(),
