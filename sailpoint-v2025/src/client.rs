@@ -1,5 +1,5 @@
 //! The [`Client`]: configuration resolved once, shared state behind an `Arc`, and the facade's
-//! operations, each run through the one execution path ([`crate::execute`]).
+//! operations, each run through the one execution path ([`crate::runtime::execute`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::auth::{Authenticator, Bearer};
-use crate::config::{ClientBuilder, Endpoints};
-use crate::execute::{EXPERIMENTAL_OPT_IN, Operation};
-use crate::rate_limit::Limiter;
-use crate::response::ResponseReader;
+use crate::runtime::auth::{Authenticator, Bearer};
+use crate::runtime::config::{ClientBuilder, Endpoints};
+use crate::runtime::execute::{EXPERIMENTAL_OPT_IN, Operation};
+use crate::runtime::rate_limit::Limiter;
+use crate::runtime::response::ResponseReader;
 use crate::{
     ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
 };
@@ -89,7 +89,7 @@ impl Client {
         let (http, attempt_timeout) = match builder.http_client.clone() {
             Some(http) => (http, None),
             None => (
-                crate::transport::http_client(&builder)?,
+                crate::runtime::transport::http_client(&builder)?,
                 Some(builder.timeout),
             ),
         };
@@ -185,7 +185,7 @@ impl Client {
         id: &str,
         mode: ClassificationMode,
     ) -> Result<SendClassifyMachineAccount200Response, Error> {
-        crate::path_id::validate_account_id(id)?;
+        crate::operations::path_id::validate_account_id(id)?;
         // Built in each branch rather than moved into `instrument`: a future moved into
         // another would be stored twice in this one (rust-lang/rust#62958).
         let call = || {

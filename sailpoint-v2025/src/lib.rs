@@ -100,48 +100,32 @@ compile_error!(
 // before the operations and bulk helpers added by the other modules.
 mod client;
 
-mod auth;
-mod bulk;
-mod classification_config;
-mod classify;
-mod classify_source;
-mod config;
-#[cfg(test)]
-mod decode_proptest;
 mod error;
-mod execute;
-mod path_id;
-mod rate_limit;
-mod redact;
-mod response;
-mod retry;
-mod server_text;
-mod source_classification;
-mod source_request;
-mod tls;
-mod transport;
+mod operations;
+mod runtime;
+mod workflows;
 
-pub use bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
-pub use classification_config::{
+pub use client::Client;
+pub use error::server_text::MAX_BODY_SNIPPET_BYTES;
+pub use error::{DecodeError, Error, ResponseDetails, TransportError};
+pub use operations::classification_config::{
     DeleteMachineClassificationConfigRequest, GetMachineClassificationConfigRequest,
     SetMachineClassificationConfigRequest,
 };
-pub use classify::ClassifyRequest;
-pub use classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
-pub use client::Client;
-pub use config::{
-    ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
-};
-pub use error::{DecodeError, Error, ResponseDetails, TransportError};
-pub use path_id::MAX_ACCOUNT_ID_BYTES;
-pub use rate_limit::RateLimit;
-pub use retry::{DEFAULT_DEADLINE, RetryConfig};
-pub use server_text::MAX_BODY_SNIPPET_BYTES;
-pub use source_classification::{
+pub use operations::classify::ClassifyRequest;
+pub use operations::path_id::MAX_ACCOUNT_ID_BYTES;
+pub use operations::source_classification::{
     DeleteClassifyMachineAccountFromSourceRequest,
     GetClassifyMachineAccountFromSourceStatusRequest, SendClassifyMachineAccountFromSourceRequest,
 };
+pub use runtime::config::{
+    ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+};
+pub use runtime::rate_limit::RateLimit;
+pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
+pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
+pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto

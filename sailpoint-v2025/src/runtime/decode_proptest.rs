@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::Error;
-use crate::redact::Redactor;
-use crate::response::decode_error;
+use crate::error::redact::Redactor;
+use crate::runtime::response::decode_error;
 
 /// The documented error statuses of `sendClassifyMachineAccount`, and some others.
 const STATUSES: &[u16] = &[400, 401, 403, 429, 500, 200, 404, 418, 502, 503];
@@ -175,6 +175,6 @@ proptest! {
         prop_assert!(shown.len() < 8 * 1024, "{}", shown.len());
         let response = err.response().expect("HTTP errors keep response details");
         prop_assert_eq!(response.status(), status);
-        prop_assert!(response.body().len() <= crate::server_text::MAX_BODY_SNIPPET_BYTES);
+        prop_assert!(response.body().len() <= crate::error::server_text::MAX_BODY_SNIPPET_BYTES);
     }
 }

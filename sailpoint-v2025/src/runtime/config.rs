@@ -10,8 +10,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::auth::Credentials;
 use crate::error::Redacted;
+use crate::runtime::auth::Credentials;
 use crate::{Client, Error, RateLimit, RetryConfig};
 
 /// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.

@@ -2,7 +2,7 @@
 //! redirects.
 
 use crate::Error;
-use crate::config::ClientBuilder;
+use crate::runtime::config::ClientBuilder;
 
 /// The SDK's User-Agent: `SailPoint-SDK-Rust/<version> (<os>; <arch>)`, as SailPoint's other
 /// SDKs shape theirs, plus the optional suffix.
@@ -35,7 +35,7 @@ pub(crate) fn http_client(builder: &ClientBuilder) -> Result<reqwest::Client, Er
         // ISC does not redirect. Following a 3xx could send the client secret (token endpoint)
         // or a token to another origin, or over plain http; a 3xx becomes `Error::Redirect`.
         .redirect(reqwest::redirect::Policy::none());
-    let http = crate::tls::backend(http)?;
+    let http = crate::runtime::tls::backend(http)?;
     http.build().map_err(|e| {
         Error::config(
             "HTTP client",

@@ -326,11 +326,11 @@ mod tests {
 
     #[test]
     fn non_idempotent_operations_retry_only_what_never_reached_the_server() {
-        let unavailable = crate::response::decode_error(
+        let unavailable = crate::runtime::response::decode_error(
             StatusCode::SERVICE_UNAVAILABLE,
             None,
             b"",
-            &crate::redact::Redactor::default(),
+            &crate::error::redact::Redactor::default(),
         );
         let limited = Error::TooManyRequests {
             body: None,

@@ -1,10 +1,10 @@
 //! The Classify Source operations: start, watch and cancel SailPoint's server-side
 //! classification of all of a source's accounts.
 
-use crate::execute::EXPERIMENTAL_OPT_IN;
-use crate::execute::Operation;
-use crate::path_id::validate_source_id;
-use crate::source_request::source_request;
+use crate::operations::path_id::validate_source_id;
+use crate::operations::request::source_request;
+use crate::runtime::execute::EXPERIMENTAL_OPT_IN;
+use crate::runtime::execute::Operation;
 use crate::{
     Client, Error, SendClassifyMachineAccountFromSource200Response, SourceClassificationStatus,
 };

@@ -4,7 +4,7 @@
 //!
 //! An operation supplies only what differs: its [`Operation`] description and a closure that
 //! makes one attempt with an authenticated generated client. Everything that decides *whether*
-//! to try again lives in [`crate::retry`].
+//! to try again lives in [`crate::runtime::retry`].
 
 use std::future::Future;
 use std::task::Poll;
@@ -13,9 +13,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::auth::Bearer;
-use crate::response::GeneratedResult;
-use crate::retry::should_retry;
+use crate::runtime::auth::Bearer;
+use crate::runtime::response::GeneratedResult;
+use crate::runtime::retry::should_retry;
 use crate::{Client, Error};
 
 /// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints (all seven
@@ -28,7 +28,7 @@ pub(crate) struct Operation {
     /// The operationId, for tracing (e.g. `"sendClassifyMachineAccount"`).
     pub(crate) id: &'static str,
     /// Whether a retry after the request may have reached the server is safe (see
-    /// [`crate::retry`] for what is retried otherwise).
+    /// [`crate::runtime::retry`] for what is retried otherwise).
     pub(crate) idempotent: bool,
 }
 

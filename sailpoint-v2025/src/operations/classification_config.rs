@@ -1,10 +1,10 @@
 //! The Machine Classification Config operations: read, set and remove the config (method and
 //! criteria) SailPoint classifies a source's accounts with.
 
-use crate::execute::EXPERIMENTAL_OPT_IN;
-use crate::execute::Operation;
-use crate::path_id::validate_source_id;
-use crate::source_request::source_request;
+use crate::operations::path_id::validate_source_id;
+use crate::operations::request::source_request;
+use crate::runtime::execute::EXPERIMENTAL_OPT_IN;
+use crate::runtime::execute::Operation;
 use crate::{Client, Error, MachineClassificationConfig};
 
 /// `GET`: a read, idempotent.

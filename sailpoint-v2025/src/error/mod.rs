@@ -1,4 +1,8 @@
-//! The one error type of the SDK, and the opaque types its variants carry.
+//! The one error type of the SDK, and the opaque types its variants carry; how server text is
+//! bounded and escaped, and how secrets are redacted from it.
+
+pub(crate) mod redact;
+pub(crate) mod server_text;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -6,7 +10,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::server_text::{Escaped, Shown};
+use crate::error::server_text::{Escaped, Shown};
 use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles429Response};
 
 /// Everything that can go wrong when calling SailPoint through this SDK.
@@ -409,7 +413,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_retryable(&self) -> bool {
-        crate::retry::is_retryable(self)
+        crate::runtime::retry::is_retryable(self)
     }
 
     /// A short, stable name for the kind of error, handy for metrics and summaries. The
@@ -563,7 +567,10 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    pub(crate) fn new(error: &serde_json::Error, redactor: &crate::redact::Redactor) -> Self {
+    pub(crate) fn new(
+        error: &serde_json::Error,
+        redactor: &crate::error::redact::Redactor,
+    ) -> Self {
         let message = error.to_string();
         let message = redactor.redact(&message);
         Self {
@@ -652,14 +659,14 @@ impl fmt::Debug for Redacted {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::response::decode_error;
+    use crate::runtime::response::decode_error;
 
     fn decode(status: u16, body: &str) -> Error {
         decode_error(
             StatusCode::from_u16(status).expect("status"),
             None,
             body.as_bytes(),
-            &crate::redact::Redactor::default(),
+            &crate::error::redact::Redactor::default(),
         )
     }
 
@@ -691,7 +698,7 @@ mod tests {
             StatusCode::TOO_MANY_REQUESTS,
             Some(Duration::from_secs(3)),
             br#"{"message":" Rate Limit Exceeded "}"#,
-            &crate::redact::Redactor::default(),
+            &crate::error::redact::Redactor::default(),
         );
         assert_eq!(
             err.to_string(),

@@ -18,11 +18,11 @@ use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use secrecy::ExposeSecret;
 
-use crate::auth::Credentials;
+use crate::error::redact::Redactor;
+use crate::error::server_text::snippet;
 use crate::error::{DecodeError, ResponseDetails, TransportError};
-use crate::redact::Redactor;
-use crate::retry::parse_retry_after;
-use crate::server_text::snippet;
+use crate::runtime::auth::Credentials;
+use crate::runtime::retry::parse_retry_after;
 use crate::{Error, ErrorResponseDto};
 
 /// The generated operation's result type.
@@ -474,7 +474,7 @@ mod tests {
         let huge = format!("<html>{}</html>", "x".repeat(1_000_000));
         let err = decode(502, &huge);
         let response = err.response().expect("response details");
-        assert!(response.body().len() <= crate::server_text::MAX_BODY_SNIPPET_BYTES);
+        assert!(response.body().len() <= crate::error::server_text::MAX_BODY_SNIPPET_BYTES);
         assert!(response.is_body_truncated());
         assert!(err.to_string().len() < 1_000, "{}", err.to_string().len());
     }

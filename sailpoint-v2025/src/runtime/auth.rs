@@ -17,8 +17,8 @@ use tracing::Instrument;
 use crate::Error;
 use crate::error::Redacted;
 use crate::error::TransportError;
-use crate::redact::Redactor;
-use crate::response::MAX_TOKEN_RESPONSE_BYTES;
+use crate::error::redact::Redactor;
+use crate::runtime::response::MAX_TOKEN_RESPONSE_BYTES;
 
 /// Lifetime assumed when the token endpoint does not say (`expires_in` missing).
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
@@ -153,7 +153,7 @@ impl TokenFailure {
 
     /// Whether asking again may help (the same rule as for every other error).
     fn is_transient(&self) -> bool {
-        crate::retry::is_retryable(&self.to_error())
+        crate::runtime::retry::is_retryable(&self.to_error())
     }
 }
 
@@ -425,9 +425,9 @@ impl TokenSource {
                 "the token endpoint answered with a redirect, which is not followed",
             ));
         }
-        let retry_after = crate::retry::parse_retry_after(response.headers());
+        let retry_after = crate::runtime::retry::parse_retry_after(response.headers());
         // Read up to a cap, so a flooding endpoint cannot exhaust memory.
-        let body = crate::response::read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
+        let body = crate::runtime::response::read_capped(response, MAX_TOKEN_RESPONSE_BYTES)
             .await
             .map_err(|source| {
                 // No status: the exchange did not complete, and like a timeout it is transient.

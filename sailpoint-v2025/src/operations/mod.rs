@@ -1,0 +1,8 @@
+//! The API's operations as request builders on [`Client`](crate::Client), each run through the
+//! runtime's one execution path.
+
+pub(crate) mod classification_config;
+pub(crate) mod classify;
+pub(crate) mod path_id;
+pub(crate) mod request;
+pub(crate) mod source_classification;
