@@ -1,6 +1,6 @@
 //! The classify example's input: ids from a file, stdin, a FIFO or `<(command)`, one per line,
 //! read lazily as the calls start. A UTF-8 byte order mark before the first id is skipped; a
-//! first line that looks like a CSV header (or a CSV row) stops the run with a hint.
+//! first (non-blank) line that looks like a CSV header (or a CSV row) stops the run with a hint.
 
 use std::sync::{Arc, Mutex};
 
@@ -38,64 +38,67 @@ pub fn id_lines<R>(
 where
     R: AsyncBufRead + Unpin + Send + 'static,
 {
-    let state = (reader, 0u64, Vec::new());
-    futures::stream::unfold(state, move |(mut reader, mut line, mut buf)| {
-        let source = source.clone();
-        let failure = failure.clone();
-        async move {
-            let fail = |problem: String| {
-                if let Ok(mut slot) = failure.lock() {
-                    slot.get_or_insert(problem);
-                }
-            };
-            loop {
-                line += 1;
-                buf.clear();
-                let read = (&mut reader)
-                    .take(MAX_LINE_BYTES + 1)
-                    .read_until(b'\n', &mut buf)
-                    .await;
-                match read {
-                    Ok(0) => return None,
-                    Ok(_) if buf.len() as u64 > MAX_LINE_BYTES => {
-                        fail(format!(
-                            "line {line} of {source} is longer than {MAX_LINE_BYTES} bytes"
-                        ));
-                        return None;
+    // The reader, the line number, the line buffer, and whether an id was read yet.
+    let state = (reader, 0u64, Vec::new(), false);
+    futures::stream::unfold(
+        state,
+        move |(mut reader, mut line, mut buf, mut seen_id)| {
+            let source = source.clone();
+            let failure = failure.clone();
+            async move {
+                let fail = |problem: String| {
+                    if let Ok(mut slot) = failure.lock() {
+                        slot.get_or_insert(problem);
                     }
-                    Ok(_) => match std::str::from_utf8(&buf) {
-                        Ok(text) => {
-                            let text = if line == 1 {
-                                text.strip_prefix(BOM).unwrap_or(text)
-                            } else {
-                                text
-                            };
-                            let id = text.trim();
-                            if id.is_empty() {
-                                continue;
-                            }
-                            if line == 1
-                                && let Some(problem) = csv_problem(id)
-                            {
-                                fail(format!("line 1 of {source} {problem}"));
-                                return None;
-                            }
-                            let id = id.to_string();
-                            return Some((id, (reader, line, buf)));
-                        }
-                        Err(_) => {
-                            fail(format!("line {line} of {source} is not valid UTF-8"));
+                };
+                loop {
+                    line += 1;
+                    buf.clear();
+                    let read = (&mut reader)
+                        .take(MAX_LINE_BYTES + 1)
+                        .read_until(b'\n', &mut buf)
+                        .await;
+                    match read {
+                        Ok(0) => return None,
+                        Ok(_) if buf.len() as u64 > MAX_LINE_BYTES => {
+                            fail(format!(
+                                "line {line} of {source} is longer than {MAX_LINE_BYTES} bytes"
+                            ));
                             return None;
                         }
-                    },
-                    Err(e) => {
-                        fail(format!("cannot read line {line} of {source}: {e}"));
-                        return None;
+                        Ok(_) => match std::str::from_utf8(&buf) {
+                            Ok(text) => {
+                                let text = if line == 1 {
+                                    text.strip_prefix(BOM).unwrap_or(text)
+                                } else {
+                                    text
+                                };
+                                let id = text.trim();
+                                if id.is_empty() {
+                                    continue;
+                                }
+                                if !seen_id && let Some(problem) = csv_problem(id) {
+                                    fail(format!("line {line} of {source} {problem}"));
+                                    return None;
+                                }
+                                seen_id = true;
+                                let id = id.to_string();
+                                return Some((id, (reader, line, buf, seen_id)));
+                            }
+                            Err(_) => {
+                                fail(format!("line {line} of {source} is not valid UTF-8"));
+                                return None;
+                            }
+                        },
+                        Err(e) => {
+                            fail(format!("cannot read line {line} of {source}: {e}"));
+                            return None;
+                        }
                     }
                 }
             }
-        }
-    })
+        },
+    )
 }
 
 /// Why a first line is not an account id but CSV: a separator (no account id contains one) or
