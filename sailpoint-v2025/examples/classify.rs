@@ -234,16 +234,8 @@ async fn run(args: Args) -> Result<Outcome, String> {
     // The journal first: a file that is not ours stops the run before anything is sent.
     let mut journal = args.journal.as_deref().map(journal::open).transpose()?;
     let stop = GracefulStop::new(grace);
-    let what_happens = match (&args.source, args.detach) {
-        (Some(_), false) => "cancelling the source's job on the server".to_string(),
-        (Some(_), true) => "leaving the source's job running on the server".to_string(),
-        (None, _) => format!(
-            "no new ids; calls in flight get {}s to finish",
-            grace.as_secs_f64()
-        ),
-    };
-    let received = signals::listen(stop.clone(), what_happens)
-        .map_err(|e| format!("cannot listen for signals: {e}"))?;
+    let received =
+        signals::listen(stop.clone()).map_err(|e| format!("cannot listen for signals: {e}"))?;
 
     let mut _emulator = None;
     let (client, default_ids) = if tenant_configured() && !args.emulator {
@@ -284,6 +276,7 @@ async fn run(args: Args) -> Result<Outcome, String> {
             json: args.json,
             progress_every: Some(every),
             stop: stop.clone(),
+            received: received.clone(),
             detach: args.detach,
         })
         .await?;
@@ -350,7 +343,18 @@ async fn run(args: Args) -> Result<Outcome, String> {
         )
         .ordered(true);
     let results = stop.drain(results).boxed();
-    let report = report(results, journal.as_mut(), total, args.json, every).await;
+    let report = report(
+        results,
+        Stopping {
+            stop: &stop,
+            received: &received,
+        },
+        journal.as_mut(),
+        total,
+        args.json,
+        every,
+    )
+    .await;
     // The journal is closed (fsync) whatever happened.
     if let Some(journal) = journal.take() {
         journal
@@ -401,6 +405,7 @@ async fn run(args: Args) -> Result<Outcome, String> {
             json: false,
             progress_every: None,
             stop,
+            received,
             detach: false,
         })
         .await?;
@@ -419,10 +424,18 @@ fn stops_the_run(error: &Error) -> bool {
     )
 }
 
+/// The run's stop switch and the signal that flipped it, for the notice on stderr.
+struct Stopping<'a> {
+    stop: &'a GracefulStop,
+    received: &'a signals::Received,
+}
+
 /// Journals and prints one line per result, stopping early on a failure that would fail every
-/// id or on a closed stdout; returns this run's summary (not yet printed).
+/// id or on a closed stdout; returns this run's summary (not yet printed). Says on stderr when
+/// a signal stops the run.
 async fn report(
     mut results: BoxStream<'static, sailpoint_v2025::BulkItem>,
+    stopping: Stopping<'_>,
     mut journal: Option<&mut Journal>,
     total: Option<u64>,
     json: bool,
@@ -431,7 +444,30 @@ async fn report(
     let mut summary = Summary::default();
     let mut progress = Progress::new(total, progress_every);
     let mut fatal = None;
-    while let Some((id, result)) = results.next().await {
+    let mut announced = false;
+    loop {
+        let next = if announced {
+            results.next().await
+        } else {
+            let stopped = stopping.stop.stopped();
+            futures::pin_mut!(stopped);
+            match futures::future::select(results.next(), stopped).await {
+                futures::future::Either::Left((next, _)) => next,
+                futures::future::Either::Right(_) => {
+                    announced = true;
+                    progress.note(&format!(
+                        "{} received: no new ids; calls in flight get {}s to finish (again to \
+                         stop at once)",
+                        stopping.received.signal().map_or("a signal", signals::name),
+                        stopping.stop.grace().as_secs_f64()
+                    ));
+                    continue;
+                }
+            }
+        };
+        let Some((id, result)) = next else {
+            break;
+        };
         let record = JournalRecord::from_result(id, &result);
         // The journal first: a result is durable before it is shown.
         if let Some(journal) = journal.as_deref_mut()

@@ -137,6 +137,15 @@ impl Progress {
         }
     }
 
+    /// Writes one line to stderr (the bar, if any, steps aside).
+    pub fn note(&self, line: &str) {
+        let write = || writeln!(std::io::stderr(), "{line}");
+        let _ = match self {
+            Progress::Bar(bar) => bar.suspend(write),
+            Progress::Plain { .. } => write(),
+        };
+    }
+
     pub fn finish(self) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();

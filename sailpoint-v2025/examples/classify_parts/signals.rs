@@ -2,7 +2,6 @@
 //! (`GracefulStop::stop`: no new ids, calls in flight get the grace period), a second one stops
 //! it at once. The exit code is then 128 + the signal's number (130, 143).
 
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -35,9 +34,10 @@ pub fn name(signal: i32) -> &'static str {
     }
 }
 
-/// Starts listening: the returned value says which signal arrived first. `what_happens` is
-/// told on stderr when the first one arrives (e.g. "finishing the calls in flight").
-pub fn listen(stop: GracefulStop, what_happens: String) -> std::io::Result<Received> {
+/// Starts listening: the returned value says which signal arrived first. (What the run does
+/// about it is said by the code that stops, which knows whether a progress bar must step
+/// aside for the message.)
+pub fn listen(stop: GracefulStop) -> std::io::Result<Received> {
     let received = Received::default();
     let first = received.clone();
     let mut signals = Signals::new()?;
@@ -49,11 +49,6 @@ pub fn listen(stop: GracefulStop, what_happens: String) -> std::io::Result<Recei
                 .compare_exchange(0, signal, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "{} received: {what_happens} (again to stop at once)",
-                    name(signal)
-                );
                 stop.stop();
             } else {
                 stop.stop_now();

@@ -40,6 +40,8 @@ pub struct SourceRun<'a> {
     pub progress_every: Option<Duration>,
     /// Stopped by a signal.
     pub stop: GracefulStop,
+    /// Which signal.
+    pub received: crate::signals::Received,
     /// A signal leaves the job running on the server.
     pub detach: bool,
 }
@@ -107,12 +109,18 @@ pub async fn classify_source(run: SourceRun<'_>) -> Result<SourceEnd, String> {
     }
 
     if interrupted {
+        let signal = run
+            .received
+            .signal()
+            .map_or("a signal", crate::signals::name);
         if run.detach {
+            note!("{signal} received: leaving the job running on the server");
             note!(
                 "source {source_id}: the job goes on on the server (--detach); its status: \
                  GET /v2025/sources/{source_id}/classify"
             );
         } else {
+            note!("{signal} received: cancelling the job on the server");
             match tokio::time::timeout(CANCEL_TIMEOUT, cancel.cancel()).await {
                 Ok(Ok(())) => {
                     note!("source {source_id}: job cancelled on the server (DELETE sent)");
