@@ -132,7 +132,7 @@ pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAU
 pub use workflows::graceful_stop::{Drain, Feed, GracefulStop};
 pub use workflows::journal::{JOURNAL_SYNC_INTERVAL, Journal, JournalError};
 pub use workflows::journal_record::{
-    JournalRecord, LineError, MAX_JOURNAL_LINE_BYTES, RecordOutcome, RecordedFailure,
+    JournalLineError, JournalRecord, MAX_JOURNAL_LINE_BYTES, RecordOutcome, RecordedFailure,
 };
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps

@@ -205,29 +205,33 @@ impl JournalRecord {
     ///
     /// # Errors
     ///
-    /// [`LineError`] when the line is not one of ours: not JSON, not an object, no string `id`,
-    /// neither or both of `isMachine` and `error`, or an `error` without a string `kind`.
-    pub fn parse_line(line: &str) -> Result<Self, LineError> {
+    /// [`JournalLineError`] when the line is not one of ours: not JSON, not an object, no
+    /// string `id`, neither or both of `isMachine` and `error`, or an `error` without a string
+    /// `kind`.
+    pub fn parse_line(line: &str) -> Result<Self, JournalLineError> {
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.len() > MAX_JOURNAL_LINE_BYTES {
-            return Err(LineError::new(
+            return Err(JournalLineError::new(
                 format!("longer than {MAX_JOURNAL_LINE_BYTES} bytes"),
                 false,
             ));
         }
         let owned: OwnedLine = serde_json::from_str(line).map_err(|e| {
             let incomplete = e.is_eof();
-            LineError::new(e.to_string(), incomplete)
+            JournalLineError::new(e.to_string(), incomplete)
         })?;
         let outcome = match (owned.is_machine, owned.error) {
             (Some(is_machine), None) => RecordOutcome::Classified { is_machine },
             (None, Some(failure)) => RecordOutcome::Failed(failure),
             (Some(_), Some(_)) => {
-                return Err(LineError::new("both `isMachine` and `error`", false));
+                return Err(JournalLineError::new("both `isMachine` and `error`", false));
             }
             (None, None) => {
-                return Err(LineError::new("neither `isMachine` nor `error`", false));
+                return Err(JournalLineError::new(
+                    "neither `isMachine` nor `error`",
+                    false,
+                ));
             }
         };
         Ok(Self {
@@ -246,12 +250,12 @@ impl fmt::Display for JournalRecord {
 
 /// Why a line is not a [`JournalRecord`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineError {
+pub struct JournalLineError {
     problem: String,
     incomplete: bool,
 }
 
-impl LineError {
+impl JournalLineError {
     fn new(problem: impl Into<String>, incomplete: bool) -> Self {
         Self {
             problem: problem.into(),
@@ -266,13 +270,13 @@ impl LineError {
     }
 }
 
-impl fmt::Display for LineError {
+impl fmt::Display for JournalLineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "not a classification record: {}", self.problem)
     }
 }
 
-impl std::error::Error for LineError {}
+impl std::error::Error for JournalLineError {}
 
 /// The line as written: `id` first.
 #[derive(Serialize)]
