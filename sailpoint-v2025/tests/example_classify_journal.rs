@@ -315,3 +315,110 @@ fn a_run_killed_with_sigkill_resumes_without_sending_recorded_ids_again() {
 fn text_of(bytes: &[u8]) -> String {
     text(bytes)
 }
+
+/// The journal's lines are the `--json` lines: what `classify --json > file` printed resumes
+/// like a journal (nothing is sent again), and a journal's lines are what stdout showed.
+#[test]
+fn json_output_and_journal_lines_are_one_format() {
+    let emu = start(
+        Emulator::builder()
+            .without_rate_limit()
+            .accounts(accounts(3)),
+    );
+    let dir = TempDir::new("format");
+    let ids: Vec<String> = (0..3).map(|i| format!("acct-{i:04}")).collect();
+    let file = ids_file(&dir, &ids);
+    let output = example_command(&["--file", &file, "--json"], &dir, Some(&emu))
+        .stdin(Stdio::null())
+        .output()
+        .expect("the example runs");
+    assert_eq!(output.status.code(), Some(0));
+    let saved = dir.path("saved.jsonl");
+    std::fs::write(&saved, &output.stdout).expect("saved");
+    let sent = emu.counters().classify_requests;
+
+    let output = example_command(
+        &["--file", &file, "--journal", saved.to_str().expect("utf-8")],
+        &dir,
+        Some(&emu),
+    )
+    .stdin(Stdio::null())
+    .output()
+    .expect("the example runs");
+    let stderr = text_of(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(emu.counters().classify_requests, sent, "nothing sent again");
+    assert!(
+        stderr.contains("3 accounts: 1 machine, 2 human, 0 failed (3 done in earlier runs"),
+        "{stderr}"
+    );
+
+    let journal = dir.path("new.jsonl");
+    let output = example_command(
+        &[
+            "--file",
+            &file,
+            "--journal",
+            journal.to_str().expect("utf-8"),
+            "--json",
+        ],
+        &dir,
+        Some(&emu),
+    )
+    .stdin(Stdio::null())
+    .output()
+    .expect("the example runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read(&journal).expect("journal"),
+        output.stdout,
+        "the journal holds exactly the lines stdout showed"
+    );
+}
+
+/// A failure of the run, not of the account (here: rejected credentials), is journaled but not
+/// final: the run started again with the right credentials classifies that id.
+#[test]
+fn a_credentials_failure_is_journaled_but_tried_again() {
+    let emu = start(
+        Emulator::builder()
+            .without_rate_limit()
+            .accounts(accounts(2)),
+    );
+    let dir = TempDir::new("auth");
+    let file = ids_file(&dir, &["acct-0000".into(), "acct-0001".into()]);
+    let journal = dir.path("run.jsonl");
+    let args = [
+        "--file",
+        file.as_str(),
+        "--journal",
+        journal.to_str().expect("utf-8"),
+    ];
+    let output = example_command(&args, &dir, Some(&emu))
+        .env("SAIL_CLIENT_SECRET", "WRONG-secret")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the example runs");
+    let stderr = text_of(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let records = journal_records(&journal);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].failure().map(|f| f.kind.as_str()), Some("auth"));
+    assert!(!records[0].is_final());
+    assert!(!stderr.contains("WRONG-secret"));
+
+    let output = example_command(&args, &dir, Some(&emu))
+        .stdin(Stdio::null())
+        .output()
+        .expect("the example runs");
+    let stderr = text_of(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(emu.counters().account_calls("acct-0000"), 1);
+    assert_eq!(emu.counters().account_calls("acct-0001"), 1);
+    let finals = finals_per_id(&journal_records(&journal));
+    assert_eq!(finals.len(), 2);
+    assert!(
+        stderr.contains("2 accounts: 1 machine, 1 human, 0 failed"),
+        "{stderr}"
+    );
+}

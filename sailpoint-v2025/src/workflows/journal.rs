@@ -578,6 +578,60 @@ mod tests {
         assert!(journal.torn_bytes_removed() > 0);
     }
 
+    fn any_content() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let good = prop_oneof![
+            ("[a-z0-9-]{1,12}", any::<bool>())
+                .prop_map(|(id, m)| JournalRecord::classified(id, m).to_line()),
+            "[a-z0-9-]{1,12}".prop_map(|id| not_found(&id).to_line()),
+            "[a-z0-9-]{1,12}".prop_map(|id| throttled(&id).to_line()),
+        ];
+        (
+            proptest::collection::vec(good, 0..5),
+            proptest::collection::vec(any::<u8>(), 0..40),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, tail, cut)| {
+                let mut bytes: Vec<u8> = lines
+                    .iter()
+                    .flat_map(|l| format!("{l}\n").into_bytes())
+                    .collect();
+                if cut && !bytes.is_empty() {
+                    // A write cut short, or damage, somewhere.
+                    let at = tail.first().map_or(0, |b| *b as usize) % bytes.len();
+                    bytes.truncate(at);
+                }
+                bytes.extend_from_slice(&tail);
+                bytes
+            })
+    }
+
+    proptest::proptest! {
+        /// Whatever the file holds: `open` never panics; a refused file is byte for byte what it
+        /// was; an accepted one loses at most a torn tail, and takes appends that read back.
+        #[test]
+        fn any_file_is_either_refused_untouched_or_opened_and_appendable(content in any_content()) {
+            let dir = TempDir::new("prop");
+            let path = dir.0.join("j");
+            std::fs::write(&path, &content).unwrap();
+            match Journal::open(&path) {
+                Err(JournalError::NotAJournal { .. }) => {
+                    proptest::prop_assert_eq!(std::fs::read(&path).unwrap(), content);
+                }
+                Err(other) => proptest::prop_assert!(false, "{other}"),
+                Ok(mut journal) => {
+                    let kept = content.len() - journal.torn_bytes_removed() as usize;
+                    proptest::prop_assert_eq!(&std::fs::read(&path).unwrap()[..], &content[..kept]);
+                    journal.append(&JournalRecord::classified("new-id", true)).unwrap();
+                    journal.close().unwrap();
+                    let reopened = Journal::open(&path).unwrap();
+                    proptest::prop_assert!(reopened.is_done("new-id"));
+                    proptest::prop_assert_eq!(reopened.torn_bytes_removed(), 0);
+                }
+            }
+        }
+    }
+
     #[test]
     fn lines_are_synced_by_the_background_thread() {
         let dir = TempDir::new("sync");
