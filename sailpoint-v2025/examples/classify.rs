@@ -231,8 +231,6 @@ fn seconds(value: Option<f64>, default: f64, flag: &str) -> Result<Duration, Str
 async fn run(args: Args) -> Result<Outcome, String> {
     let every = seconds(args.progress_every, 5.0, "--progress-every")?;
     let grace = seconds(args.grace, DEFAULT_GRACE_SECONDS, "--grace")?;
-    // The journal first: a file that is not ours stops the run before anything is sent.
-    let mut journal = args.journal.as_deref().map(journal::open).transpose()?;
     let stop = GracefulStop::new(grace);
     let received =
         signals::listen(stop.clone()).map_err(|e| format!("cannot listen for signals: {e}"))?;
@@ -263,6 +261,10 @@ async fn run(args: Args) -> Result<Outcome, String> {
         _emulator = Some(emulator);
         (client, ids)
     };
+
+    // Before any call: a file that is not a journal stops the run with nothing sent (and after
+    // the configuration, so that a configuration error leaves no new file behind).
+    let mut journal = args.journal.as_deref().map(journal::open).transpose()?;
 
     if let Some(source_id) = &args.show_config {
         source_job::show_config(&client, source_id, args.json).await?;

@@ -112,6 +112,33 @@ impl Journal {
     /// Opens the journal at `path`, creating an empty one if there is no file, and reads the
     /// records already in it.
     ///
+    /// ```
+    /// use sailpoint_v2025::{Journal, JournalError, JournalRecord};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("journal-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("run.jsonl");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let mut journal = Journal::open(&path)?;
+    /// journal.append(&JournalRecord::classified("2c9180857a1b4f1e017a1b5c0e3a0001", true))?;
+    /// journal.close()?;
+    ///
+    /// let journal = Journal::open(&path)?; // a later run
+    /// assert!(journal.is_done("2c9180857a1b4f1e017a1b5c0e3a0001"));
+    ///
+    /// // Not a journal: refused, and the file stays as it was.
+    /// std::fs::write(dir.join("ids.csv"), "id,name\n")?;
+    /// assert!(matches!(
+    ///     Journal::open(dir.join("ids.csv")),
+    ///     Err(JournalError::NotAJournal { .. })
+    /// ));
+    /// assert_eq!(std::fs::read_to_string(dir.join("ids.csv"))?, "id,name\n");
+    /// # drop(journal);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`JournalError::NotAJournal`] when the file is not ours (nothing is changed), and
