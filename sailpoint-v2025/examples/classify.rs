@@ -125,7 +125,8 @@ struct Args {
     /// A file with one account id per line (`-` for stdin); blank lines are skipped.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["source", "show_config"])]
     file: Option<PathBuf>,
-    /// default | ignoreManual | forceMachine | forceHuman (per-account mode only).
+    /// default | ignoreManual | forceMachine | forceHuman (per-account mode only) [default:
+    /// default].
     #[arg(long, value_parser = parse_mode, conflicts_with_all = ["source", "show_config"])]
     mode: Option<ClassificationMode>,
     /// Print JSON lines instead of text.
