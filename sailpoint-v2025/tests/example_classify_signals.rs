@@ -260,3 +260,55 @@ fn with_detach_a_signal_leaves_the_source_job_running() {
     );
     assert_eq!(stdout, "");
 }
+
+/// A second signal skips what is left of the grace period: the run ends long before the
+/// 10-minute grace of calls that would take an hour.
+#[test]
+fn a_second_signal_stops_at_once() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+
+    let emu = start(
+        Emulator::builder()
+            .without_rate_limit()
+            .accounts(accounts(10)),
+    );
+    emu.inject(Fault::Delay(Duration::from_secs(3600)))
+        .times(1_000_000);
+    let dir = TempDir::new("second");
+    let file = ids_file(&dir, 10);
+    let mut child = spawn(
+        &["--file", &file, "--concurrency", "2", "--grace", "600"],
+        &dir,
+        &emu,
+    );
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    wait_for("2 calls in flight", || {
+        emu.counters().classify_requests >= 2
+    });
+    send_signal(child.id(), "INT");
+    // The first signal was seen (signals arriving together may count as one).
+    let seen = received
+        .iter()
+        .find(|line| line.starts_with("SIGINT received: no new ids"));
+    assert!(seen.is_some(), "the first signal was announced");
+    send_signal(child.id(), "INT");
+    let mut status = None;
+    wait_for("the run to end after the second signal", || {
+        status = child.try_wait().expect("try_wait");
+        status.is_some()
+    });
+    assert_eq!(status.and_then(|s| s.code()), Some(130));
+    let rest: Vec<String> = received.iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("interrupted by SIGINT")),
+        "{rest:?}"
+    );
+    assert_eq!(emu.counters().classify_requests, 2);
+}
