@@ -64,7 +64,6 @@ const LINE_STARTS: [&str; 2] = ["{\"id\":\"", "{\"error\":{\"kind\":\""];
 /// journal.close()?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     file: File,
@@ -106,6 +105,18 @@ pub enum JournalError {
         #[source]
         source: io::Error,
     },
+}
+
+impl std::fmt::Debug for Journal {
+    /// The path and counts (not the records: a journal may hold millions).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .field("ids", &self.records.len())
+            .field("done", &self.done)
+            .field("torn_bytes_removed", &self.torn_bytes_removed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Journal {
