@@ -401,17 +401,23 @@ async fn run(args: Args) -> Result<Outcome, String> {
             "And server-side: classifying every account of the demo source Active Directory \
              ({source_id}) with one request and status polls"
         );
-        source_job::classify_source(source_job::SourceRun {
+        let end = source_job::classify_source(source_job::SourceRun {
             client: &client,
             source_id,
             result_to_stdout: false,
             json: false,
             progress_every: None,
             stop,
-            received,
+            received: received.clone(),
             detach: false,
         })
         .await?;
+        if let source_job::SourceEnd::Interrupted = end {
+            return Ok(Outcome {
+                failed: summary.failed > 0,
+                signal: received.signal(),
+            });
+        }
     }
     Ok(Outcome {
         failed: summary.failed > 0,
