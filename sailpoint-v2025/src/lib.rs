@@ -129,7 +129,7 @@ pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
-pub use workflows::graceful_stop::{Drain, Feed, GracefulStop};
+pub use workflows::graceful_stop::{DrainWithGrace, FeedUntilStop, GracefulStop};
 pub use workflows::journal::{JOURNAL_SYNC_INTERVAL, Journal, JournalError};
 pub use workflows::journal_record::{
     JournalLineError, JournalRecord, MAX_JOURNAL_LINE_BYTES, RecordOutcome, RecordedFailure,

@@ -130,12 +130,12 @@ impl GracefulStop {
     }
 
     /// `ids`, ending as soon as the switch is stopped (an id not yet taken is never taken).
-    pub fn feed<S>(&self, ids: S) -> Feed<S>
+    pub fn feed<S>(&self, ids: S) -> FeedUntilStop<S>
     where
         S: Stream,
     {
         let inner = Arc::clone(&self.inner);
-        Feed {
+        FeedUntilStop {
             ids: Some(Box::pin(ids)),
             stopped: Box::pin(async move {
                 inner
@@ -147,12 +147,12 @@ impl GracefulStop {
 
     /// `results`, ending when they end or when the grace period after a stop has passed
     /// (dropping `results`, and so the calls in flight, at that moment).
-    pub fn drain<S>(&self, results: S) -> Drain<S>
+    pub fn drain<S>(&self, results: S) -> DrainWithGrace<S>
     where
         S: Stream,
     {
         let inner = Arc::clone(&self.inner);
-        Drain {
+        DrainWithGrace {
             results: Some(Box::pin(results)),
             deadline: Box::pin(async move {
                 inner
@@ -190,24 +190,24 @@ type Waiting = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Ids that end when a [`GracefulStop`] is stopped; from [`GracefulStop::feed`].
 #[must_use = "a stream does nothing until polled"]
-pub struct Feed<S> {
+pub struct FeedUntilStop<S> {
     ids: Option<Pin<Box<S>>>,
     stopped: Waiting,
 }
 
-impl<S> fmt::Debug for Feed<S> {
+impl<S> fmt::Debug for FeedUntilStop<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Feed")
+        f.debug_struct("FeedUntilStop")
             .field("ended", &self.ids.is_none())
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Stream> Stream for Feed<S> {
+impl<S: Stream> Stream for FeedUntilStop<S> {
     type Item = S::Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        // Both fields are boxed, so `Feed` is `Unpin`.
+        // Both fields are boxed, so `FeedUntilStop` is `Unpin`.
         let this = &mut *self;
         if this.ids.is_some() && this.stopped.as_mut().poll(cx).is_ready() {
             this.ids = None;
@@ -226,20 +226,20 @@ impl<S: Stream> Stream for Feed<S> {
 /// Results that end at the latest when a [`GracefulStop`]'s grace period has passed; from
 /// [`GracefulStop::drain`].
 #[must_use = "a stream does nothing until polled"]
-pub struct Drain<S> {
+pub struct DrainWithGrace<S> {
     results: Option<Pin<Box<S>>>,
     deadline: Waiting,
 }
 
-impl<S> fmt::Debug for Drain<S> {
+impl<S> fmt::Debug for DrainWithGrace<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Drain")
+        f.debug_struct("DrainWithGrace")
             .field("ended", &self.results.is_none())
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Stream> Stream for Drain<S> {
+impl<S: Stream> Stream for DrainWithGrace<S> {
     type Item = S::Item;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
