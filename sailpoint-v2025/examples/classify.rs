@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example classify -- [ACCOUNT_ID ...] [--mode forceMachine] [--json]
 //! cargo run --example classify -- --file ids.txt|-|<(cmd) [--mode ...] [--json]
+//! cargo run --example classify -- --file ids.txt --journal run.jsonl   # resumable
 //! cargo run --example classify -- --source SOURCE_ID        # server-side, the whole source
 //! cargo run --example classify -- --show-config SOURCE_ID   # its machine classification config
 //! ```
@@ -14,26 +15,48 @@
 //!
 //! Output: exactly one line per account on stdout (`--json`: one JSON object per line), in input
 //! order. The summary and progress go to stderr. `--help` has the details and the exit codes.
+//!
+//! The parts: `classify_parts/input.rs` (reading ids), `output.rs` (lines, progress, summary),
+//! `journal.rs` (`--journal`), `signals.rs` (SIGINT/SIGTERM), `source_job.rs` (`--source`,
+//! `--show-config`).
 
-use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use clap::Parser;
-use futures::{Stream, StreamExt};
-use indicatif::{ProgressBar, ProgressStyle};
+use clap::{CommandFactory, Parser};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use sailpoint_v2025::{
-    BulkClassify, ClassificationMode, Client, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID,
-    ENV_CLIENT_SECRET, Error, SendClassifyMachineAccount200Response,
+    ClassificationMode, Client, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    Error, GracefulStop, Journal, JournalRecord,
 };
 use sailpoint_v2025_testkit::{Emulator, demo};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
-/// The longest input line read; a longer one stops the run (no id is that long).
-const MAX_LINE_BYTES: u64 = 64 * 1024;
+/// Writes a line to stderr; a closed stderr is not worth a panic.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+#[path = "classify_parts/input.rs"]
+mod input;
+#[path = "classify_parts/journal.rs"]
+mod journal;
+#[path = "classify_parts/output.rs"]
+mod output;
+#[path = "classify_parts/signals.rs"]
+mod signals;
+#[path = "classify_parts/source_job.rs"]
+mod source_job;
+
+use output::{Progress, Summary};
+
+/// Default time calls in flight get to finish after SIGINT/SIGTERM.
+const DEFAULT_GRACE_SECONDS: f64 = 10.0;
 
 const AFTER_HELP: &str = "\
 Configuration (first found wins, per setting):
@@ -46,24 +69,47 @@ Configuration (first found wins, per setting):
   None of these set (or --emulator): the bundled local ISC emulator is started and used, and
   without ids its demo accounts are classified.
 
+Modes: per account (ids, --file, or the emulator's demo accounts), --source, --show-config.
+  A flag that has no meaning in the mode chosen is a usage error (exit 2): --mode,
+  --concurrency, --journal and --grace are per-account only, --detach is --source only,
+  --progress-every is not for --show-config. --json and --emulator apply to every mode.
+
 Input: ids as arguments, or --file PATH with one id per line (`-` for stdin; FIFOs and
-  <(command) work too: the input is read once, as a stream). Blank lines are skipped.
+  <(command) work too: the input is read once, as a stream). Blank lines are skipped, and so
+  is a UTF-8 byte order mark before the first id. A first line that looks like CSV (a comma,
+  semicolon or tab, or a header such as `id`) stops the run with a hint: give one id per line.
 
 Output: exactly one line per account on stdout, in input order:
   text:   <id>  machine | <id>  human | <id>  FAILED  <error>
   --json: {\"id\":\"...\",\"isMachine\":true}
           {\"id\":\"...\",\"error\":{\"kind\":\"forbidden\",\"status\":403,\"trackingId\":\"...\",\"message\":\"...\"}}
           (kind: see sailpoint_v2025::Error::kind; status and trackingId may be null)
+  --source: source <id>: <STATUS>: <n> expected, <n> received, <n> classified
+          (--json: {\"sourceId\":...,\"status\":...,\"expected\":n,\"received\":n,\"classified\":n})
   The summary and progress go to stderr. A closed stdout (e.g. `| head -1`) ends the run quietly.
 
-Exit codes:
-  0  every account was classified
-  1  some accounts failed (see their lines)
-  2  usage, configuration or authentication error, or unreadable input (the message names
-     the line); the run stops early";
+Durable runs (--journal PATH): each result is appended to PATH as one --json line, written
+  through at once and fsync'd at least every second and at exit. Started again with the same
+  PATH, the run skips the ids with a final record there (a classification, or a failure about
+  the account itself such as a 404; throttling, 5xx, timeouts and credential or permission
+  failures are tried again), classifies each distinct id of the input once, prints lines for
+  this run's ids only, and its summary covers every id of the input. A run killed even with
+  SIGKILL loses no recorded result; an unfinished last line is removed and its id done again.
+  A PATH that is not such a journal is refused (exit 2) and left untouched.
 
-#[path = "classify_parts/source_job.rs"]
-mod source_job;
+Signals: the first SIGINT (Ctrl-C) or SIGTERM stops taking new ids; calls in flight get
+  --grace seconds to finish (their results are printed and journaled), the rest are dropped;
+  stdout and the journal are flushed, the partial summary goes to stderr. A second signal
+  stops at once. With --source, a signal cancels the job on the server (DELETE) unless
+  --detach is given.
+
+Exit codes:
+  0    every account was classified
+  1    some accounts failed (see their lines; with --journal, earlier runs' too)
+  2    usage, configuration or authentication error, unreadable input (the message names
+       the line), or a --journal file that is not a journal; the run stops early
+  130  stopped by SIGINT (Ctrl-C); run the same command again to continue (--journal)
+  143  stopped by SIGTERM";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,33 +120,43 @@ mod source_job;
 )]
 struct Args {
     /// Account ids to classify.
-    #[arg(conflicts_with = "file")]
+    #[arg(conflicts_with_all = ["file", "source", "show_config"])]
     ids: Vec<String>,
     /// A file with one account id per line (`-` for stdin); blank lines are skipped.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["source", "show_config"])]
     file: Option<PathBuf>,
-    /// default | ignoreManual | forceMachine | forceHuman
-    #[arg(long, default_value = "default", value_parser = parse_mode)]
-    mode: ClassificationMode,
+    /// default | ignoreManual | forceMachine | forceHuman (per-account mode only) [default:
+    /// default].
+    #[arg(long, value_parser = parse_mode, conflicts_with_all = ["source", "show_config"])]
+    mode: Option<ClassificationMode>,
     /// Print JSON lines instead of text.
     #[arg(long)]
     json: bool,
-    /// Calls in flight at once (the client's rate limit still applies).
-    #[arg(long, default_value_t = sailpoint_v2025::DEFAULT_CONCURRENCY)]
-    concurrency: usize,
+    /// Calls in flight at once (the client's rate limit still applies) [default: 16].
+    #[arg(long, conflicts_with_all = ["source", "show_config"])]
+    concurrency: Option<usize>,
     /// Use the bundled emulator even when a tenant is configured.
     #[arg(long)]
     emulator: bool,
+    /// Append each result to this journal, and skip the ids it already has (see below).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["source", "show_config"])]
+    journal: Option<PathBuf>,
+    /// Seconds calls in flight get to finish after SIGINT/SIGTERM [default: 10].
+    #[arg(long, value_name = "SECONDS", conflicts_with_all = ["source", "show_config"])]
+    grace: Option<f64>,
     /// Classify every account of this source on the server instead (progress from the job's
     /// status counts; the final counts are printed).
-    #[arg(long, value_name = "SOURCE_ID")]
+    #[arg(long, value_name = "SOURCE_ID", conflicts_with = "show_config")]
     source: Option<String>,
+    /// With --source: a signal leaves the job running on the server instead of cancelling it.
+    #[arg(long)]
+    detach: bool,
     /// Print this source's machine classification config and exit.
     #[arg(long, value_name = "SOURCE_ID")]
     show_config: Option<String>,
-    /// Seconds between plain progress lines when stderr is not a terminal.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
-    progress_every: f64,
+    /// Seconds between plain progress lines when stderr is not a terminal [default: 5].
+    #[arg(long, value_name = "SECONDS", conflicts_with = "show_config")]
+    progress_every: Option<f64>,
 }
 
 fn parse_mode(value: &str) -> Result<ClassificationMode, String> {
@@ -109,11 +165,13 @@ fn parse_mode(value: &str) -> Result<ClassificationMode, String> {
     })
 }
 
-/// Writes a line to stderr; a closed stderr is not worth a panic.
-macro_rules! note {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
+/// How a run ended, for the exit code.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Some account failed.
+    failed: bool,
+    /// Stopped by this signal.
+    signal: Option<i32>,
 }
 
 #[tokio::main]
@@ -127,14 +185,30 @@ async fn main() -> ExitCode {
         .init();
     // Usage errors exit with 2 (clap's convention).
     let args = Args::parse();
-    match run(args).await {
-        Ok(summary) if summary.failed == 0 => ExitCode::SUCCESS,
+    if args.detach && args.source.is_none() {
+        // (clap's `requires` is not checked for a flag that defaults to false.)
+        Args::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "--detach only applies to --source SOURCE_ID (it leaves the job running on the \
+                 server when a signal stops the tool)",
+            )
+            .exit();
+    }
+    let code = match run(args).await {
+        Ok(Outcome {
+            signal: Some(signal),
+            ..
+        }) => ExitCode::from(128 + signal as u8),
+        Ok(Outcome { failed: false, .. }) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(message) => {
             note!("error: {message}");
             ExitCode::from(2)
         }
-    }
+    };
+    let _ = std::io::stdout().flush();
+    code
 }
 
 /// Whether the user configured a tenant anywhere the SDK looks.
@@ -150,12 +224,18 @@ fn tenant_configured() -> bool {
         || Path::new(sailpoint_v2025::DEFAULT_CONFIG_FILE).exists()
 }
 
-/// A problem with the input that stops the run once the ids before it are done.
-type InputFailure = Arc<Mutex<Option<String>>>;
+fn seconds(value: Option<f64>, default: f64, flag: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value.unwrap_or(default))
+        .map_err(|_| format!("{flag} must be a non-negative number of seconds"))
+}
 
-async fn run(args: Args) -> Result<Summary, String> {
-    let every = Duration::try_from_secs_f64(args.progress_every)
-        .map_err(|_| "--progress-every must be a non-negative number of seconds".to_string())?;
+async fn run(args: Args) -> Result<Outcome, String> {
+    let every = seconds(args.progress_every, 5.0, "--progress-every")?;
+    let grace = seconds(args.grace, DEFAULT_GRACE_SECONDS, "--grace")?;
+    let stop = GracefulStop::new(grace);
+    let received =
+        signals::listen(stop.clone()).map_err(|e| format!("cannot listen for signals: {e}"))?;
+
     let mut _emulator = None;
     let (client, default_ids) = if tenant_configured() && !args.emulator {
         let client = Client::from_env().map_err(|e| e.to_string())?;
@@ -183,25 +263,45 @@ async fn run(args: Args) -> Result<Summary, String> {
         (client, ids)
     };
 
+    // Before any call: a file that is not a journal stops the run with nothing sent (and after
+    // the configuration, so that a configuration error leaves no new file behind).
+    let mut journal = args.journal.as_deref().map(journal::open).transpose()?;
+
     if let Some(source_id) = &args.show_config {
-        source_job::show_config(&client, source_id).await?;
-        return Ok(Summary::default());
+        source_job::show_config(&client, source_id, args.json).await?;
+        return Ok(Outcome::default());
     }
     if let Some(source_id) = &args.source {
-        source_job::classify_source(&client, source_id, true).await?;
-        return Ok(Summary::default());
+        let end = source_job::classify_source(source_job::SourceRun {
+            client: &client,
+            source_id,
+            result_to_stdout: true,
+            json: args.json,
+            progress_every: Some(every),
+            stop: stop.clone(),
+            received: received.clone(),
+            detach: args.detach,
+        })
+        .await?;
+        return Ok(Outcome {
+            failed: false,
+            signal: match end {
+                source_job::SourceEnd::Interrupted => received.signal(),
+                source_job::SourceEnd::Completed => None,
+            },
+        });
     }
     // The emulator demo also shows server-side classification of a whole source (after the
     // per-account calls below).
     let demo_source = (args.ids.is_empty() && args.file.is_none() && !default_ids.is_empty())
         .then_some(demo::AD_SOURCE_ID);
 
-    let input_failure = InputFailure::default();
-    let (results, total): (BulkClassify, Option<u64>) = match &args.file {
+    let input_failure = input::InputFailure::default();
+    let (ids, total): (BoxStream<'static, String>, Option<u64>) = match &args.file {
         Some(path) if path.as_os_str() == "-" => {
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            let ids = id_lines(stdin, "stdin".into(), input_failure.clone());
-            (client.classify_account_stream(ids), None)
+            let ids = input::id_lines(stdin, "stdin".into(), input_failure.clone());
+            (ids.boxed(), None)
         }
         Some(path) => {
             // Opened and read once, front to back: works for FIFOs and `<(command)` too.
@@ -209,8 +309,8 @@ async fn run(args: Args) -> Result<Summary, String> {
                 .await
                 .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
             let reader = tokio::io::BufReader::new(file);
-            let ids = id_lines(reader, path.display().to_string(), input_failure.clone());
-            (client.classify_account_stream(ids), None)
+            let ids = input::id_lines(reader, path.display().to_string(), input_failure.clone());
+            (ids.boxed(), None)
         }
         None => {
             let ids = if args.ids.is_empty() {
@@ -226,14 +326,73 @@ async fn run(args: Args) -> Result<Summary, String> {
                 args.ids.clone()
             };
             let total = ids.len() as u64;
-            (client.classify_accounts(ids), Some(total))
+            (futures::stream::iter(ids).boxed(), Some(total))
         }
     };
-    let results = results
-        .classification_mode(args.mode)
-        .concurrency(args.concurrency)
+    // A signal ends the input: no id is taken after it.
+    let ids = stop.feed(ids);
+    let skipped = journal::Skipped::default();
+    let (ids, total) = match &journal {
+        // Distinct ids not done yet; the total of the input is not known in advance.
+        Some(journal) => (journal::resume(ids, journal, &skipped).boxed(), None),
+        None => (ids.boxed(), total),
+    };
+    let results = client
+        .classify_account_stream(ids)
+        .classification_mode(args.mode.unwrap_or(ClassificationMode::Default))
+        .concurrency(
+            args.concurrency
+                .unwrap_or(sailpoint_v2025::DEFAULT_CONCURRENCY),
+        )
         .ordered(true);
-    let summary = report(results, total, args.json, every).await?;
+    let results = stop.drain(results).boxed();
+    let report = report(
+        results,
+        Stopping {
+            stop: &stop,
+            received: &received,
+        },
+        journal.as_mut(),
+        total,
+        args.json,
+        every,
+    )
+    .await;
+    // The journal is closed (fsync) whatever happened.
+    if let Some(journal) = journal.take() {
+        journal
+            .close()
+            .map_err(|e| format!("cannot sync the journal: {e}"))?;
+    }
+    let this_run = report?;
+    let _ = std::io::stdout().flush();
+
+    let earlier = skipped.earlier();
+    let mut summary = this_run.clone();
+    summary.add(&earlier);
+    let mut line = summary.line();
+    if earlier.total() > 0 {
+        line.push_str(&format!(
+            " ({} done in earlier runs, from the journal)",
+            earlier.total()
+        ));
+    }
+    if let Some(signal) = received.signal() {
+        note!(
+            "{line}\ninterrupted by {}: the ids not reached yet were not sent{}",
+            signals::name(signal),
+            if args.journal.is_some() {
+                "; run the same command again to continue"
+            } else {
+                ""
+            }
+        );
+        return Ok(Outcome {
+            failed: summary.failed > 0,
+            signal: Some(signal),
+        });
+    }
+    note!("{line}");
     if let Some(problem) = input_failure.lock().map_or(None, |mut f| f.take()) {
         return Err(problem);
     }
@@ -242,203 +401,28 @@ async fn run(args: Args) -> Result<Summary, String> {
             "And server-side: classifying every account of the demo source Active Directory \
              ({source_id}) with one request and status polls"
         );
-        source_job::classify_source(&client, source_id, false).await?;
-    }
-    Ok(summary)
-}
-
-/// Non-blank lines of a reader, trimmed, as a stream of ids, read lazily as the calls start.
-/// A read error, invalid UTF-8 or an overlong line ends the stream and is recorded (naming the
-/// line) in `failure`.
-fn id_lines<R>(
-    reader: R,
-    source: String,
-    failure: InputFailure,
-) -> impl Stream<Item = String> + Send + 'static
-where
-    R: AsyncBufRead + Unpin + Send + 'static,
-{
-    let state = (reader, 0u64, Vec::new());
-    futures::stream::unfold(state, move |(mut reader, mut line, mut buf)| {
-        let source = source.clone();
-        let failure = failure.clone();
-        async move {
-            let fail = |problem: String| {
-                if let Ok(mut slot) = failure.lock() {
-                    slot.get_or_insert(problem);
-                }
-            };
-            loop {
-                line += 1;
-                buf.clear();
-                let read = (&mut reader)
-                    .take(MAX_LINE_BYTES + 1)
-                    .read_until(b'\n', &mut buf)
-                    .await;
-                match read {
-                    Ok(0) => return None,
-                    Ok(_) if buf.len() as u64 > MAX_LINE_BYTES => {
-                        fail(format!(
-                            "line {line} of {source} is longer than {MAX_LINE_BYTES} bytes"
-                        ));
-                        return None;
-                    }
-                    Ok(_) => match std::str::from_utf8(&buf) {
-                        Ok(text) if text.trim().is_empty() => continue,
-                        Ok(text) => {
-                            let id = text.trim().to_string();
-                            return Some((id, (reader, line, buf)));
-                        }
-                        Err(_) => {
-                            fail(format!("line {line} of {source} is not valid UTF-8"));
-                            return None;
-                        }
-                    },
-                    Err(e) => {
-                        fail(format!("cannot read line {line} of {source}: {e}"));
-                        return None;
-                    }
-                }
-            }
+        let end = source_job::classify_source(source_job::SourceRun {
+            client: &client,
+            source_id,
+            result_to_stdout: false,
+            json: false,
+            progress_every: None,
+            stop,
+            received: received.clone(),
+            detach: false,
+        })
+        .await?;
+        if let source_job::SourceEnd::Interrupted = end {
+            return Ok(Outcome {
+                failed: summary.failed > 0,
+                signal: received.signal(),
+            });
         }
+    }
+    Ok(Outcome {
+        failed: summary.failed > 0,
+        signal: None,
     })
-}
-
-#[derive(Default)]
-struct Summary {
-    machine: u64,
-    human: u64,
-    failed: u64,
-    failed_by_kind: BTreeMap<&'static str, u64>,
-}
-
-impl Summary {
-    fn record(&mut self, result: &Result<SendClassifyMachineAccount200Response, Error>) {
-        match result {
-            Ok(r) if r.is_machine => self.machine += 1,
-            Ok(_) => self.human += 1,
-            Err(e) => {
-                self.failed += 1;
-                *self.failed_by_kind.entry(e.kind()).or_default() += 1;
-            }
-        }
-    }
-
-    fn total(&self) -> u64 {
-        self.machine + self.human + self.failed
-    }
-
-    fn line(&self) -> String {
-        let mut out = format!(
-            "{} accounts: {} machine, {} human, {} failed",
-            self.total(),
-            self.machine,
-            self.human,
-            self.failed
-        );
-        if !self.failed_by_kind.is_empty() {
-            let kinds: Vec<String> = self
-                .failed_by_kind
-                .iter()
-                .map(|(kind, n)| format!("{kind}: {n}"))
-                .collect();
-            out.push_str(&format!(" ({})", kinds.join(", ")));
-        }
-        out
-    }
-}
-
-/// Progress on stderr: a bar on a terminal, a plain line every few seconds otherwise.
-enum Progress {
-    Bar(ProgressBar),
-    Plain {
-        started: Instant,
-        last: Instant,
-        total: Option<u64>,
-        every: Duration,
-    },
-}
-
-impl Progress {
-    fn new(total: Option<u64>, every: Duration) -> Self {
-        if std::io::stderr().is_terminal() {
-            let bar = match total {
-                Some(n) => ProgressBar::new(n).with_style(
-                    ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} accounts  {per_sec}  ETA {eta}  {msg}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-                ),
-                None => ProgressBar::new_spinner().with_style(
-                    ProgressStyle::with_template("{spinner} {pos} accounts  {per_sec}  {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                ),
-            };
-            bar.enable_steady_tick(Duration::from_millis(200));
-            Progress::Bar(bar)
-        } else {
-            let now = Instant::now();
-            Progress::Plain {
-                started: now,
-                last: now,
-                total,
-                every,
-            }
-        }
-    }
-
-    fn update(&mut self, summary: &Summary) {
-        match self {
-            Progress::Bar(bar) => {
-                bar.set_position(summary.total());
-                bar.set_message(format!("{} failed", summary.failed));
-            }
-            Progress::Plain {
-                started,
-                last,
-                total,
-                every,
-            } => {
-                if last.elapsed() < *every {
-                    return;
-                }
-                *last = Instant::now();
-                note!("{}", plain_progress(summary, started.elapsed(), *total));
-            }
-        }
-    }
-
-    /// Writes one result line to stdout (the bar, if any, steps aside).
-    fn println(&self, line: &str) -> std::io::Result<()> {
-        let write = || writeln!(std::io::stdout().lock(), "{line}");
-        match self {
-            Progress::Bar(bar) => bar.suspend(write),
-            Progress::Plain { .. } => write(),
-        }
-    }
-
-    fn finish(self) {
-        if let Progress::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-fn plain_progress(summary: &Summary, elapsed: Duration, total: Option<u64>) -> String {
-    let done = summary.total();
-    let rate = done as f64 / elapsed.as_secs_f64().max(0.001);
-    let mut line = match total {
-        Some(total) => format!("progress: {done}/{total} accounts, {rate:.1}/s"),
-        None => format!("progress: {done} accounts, {rate:.1}/s"),
-    };
-    if let Some(total) = total
-        && rate > 0.0
-    {
-        let eta = total.saturating_sub(done) as f64 / rate;
-        line.push_str(&format!(", ETA {}s", eta.round()));
-    }
-    line.push_str(&format!(", {} failed", summary.failed));
-    line
 }
 
 /// Failures that every other id would hit too: stop instead of failing each of them.
@@ -449,10 +433,19 @@ fn stops_the_run(error: &Error) -> bool {
     )
 }
 
-/// Prints one line per result, stopping early on a failure that would fail every id or on a
-/// closed stdout; the summary goes to stderr.
+/// The run's stop switch and the signal that flipped it, for the notice on stderr.
+struct Stopping<'a> {
+    stop: &'a GracefulStop,
+    received: &'a signals::Received,
+}
+
+/// Journals and prints one line per result, stopping early on a failure that would fail every
+/// id or on a closed stdout; returns this run's summary (not yet printed). Says on stderr when
+/// a signal stops the run.
 async fn report(
-    mut results: BulkClassify,
+    mut results: BoxStream<'static, sailpoint_v2025::BulkItem>,
+    stopping: Stopping<'_>,
+    mut journal: Option<&mut Journal>,
     total: Option<u64>,
     json: bool,
     progress_every: Duration,
@@ -460,20 +453,51 @@ async fn report(
     let mut summary = Summary::default();
     let mut progress = Progress::new(total, progress_every);
     let mut fatal = None;
-    while let Some((id, result)) = results.next().await {
-        summary.record(&result);
-        let line = if json {
-            json_line(&id, &result)
+    let mut announced = false;
+    loop {
+        let next = if announced {
+            results.next().await
         } else {
-            text_line(&id, &result)
+            let stopped = stopping.stop.stopped();
+            futures::pin_mut!(stopped);
+            match futures::future::select(results.next(), stopped).await {
+                futures::future::Either::Left((next, _)) => next,
+                futures::future::Either::Right(_) => {
+                    announced = true;
+                    progress.note(&format!(
+                        "{} received: no new ids; calls in flight get {}s to finish (again to \
+                         stop at once)",
+                        stopping.received.signal().map_or("a signal", signals::name),
+                        stopping.stop.grace().as_secs_f64()
+                    ));
+                    continue;
+                }
+            }
+        };
+        let Some((id, result)) = next else {
+            break;
+        };
+        let record = JournalRecord::from_result(id, &result);
+        // The journal first: a result is durable before it is shown.
+        if let Some(journal) = journal.as_deref_mut()
+            && let Err(e) = journal.append(&record)
+        {
+            fatal = Some(format!("cannot write the journal: {e}"));
+            break;
+        }
+        summary.record(&record);
+        let line = if json {
+            record.to_line()
+        } else {
+            output::text_line(&record)
         };
         if let Err(e) = progress.println(&line) {
-            progress.finish();
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 // The reader is gone (e.g. `| head -1`): nobody wants the rest.
-                return Ok(summary);
+                break;
             }
-            return Err(format!("cannot write to stdout: {e}"));
+            fatal = Some(format!("cannot write to stdout: {e}"));
+            break;
         }
         progress.update(&summary);
         if let Err(error) = &result
@@ -481,7 +505,7 @@ async fn report(
         {
             fatal = Some(format!(
                 "{}\nstopped after {} account(s): every other account would fail the same way",
-                with_causes(error),
+                output::with_causes(error),
                 summary.total()
             ));
             break;
@@ -490,64 +514,11 @@ async fn report(
     // Stop the calls still in flight before reporting.
     drop(results);
     progress.finish();
-    note!("{}", summary.line());
     match fatal {
-        Some(message) => Err(message),
+        Some(message) => {
+            note!("{}", summary.line());
+            Err(message)
+        }
         None => Ok(summary),
     }
-}
-
-/// The error and its causes (`source()` chain), as `error: cause: cause`. The SDK's messages
-/// are one line each, with the server's control characters escaped.
-fn with_causes(error: &Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&escape_controls(&cause.to_string()));
-        source = cause.source();
-    }
-    text
-}
-
-/// `text` with control characters escaped, so that one account stays one line.
-fn escape_controls(id: &str) -> String {
-    if id.chars().any(char::is_control) {
-        id.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    } else {
-        id.to_string()
-    }
-}
-
-fn text_line(id: &str, result: &Result<SendClassifyMachineAccount200Response, Error>) -> String {
-    let id = escape_controls(id);
-    match result {
-        Ok(r) if r.is_machine => format!("{id}  machine"),
-        Ok(_) => format!("{id}  human"),
-        Err(e) => format!("{id}  FAILED  {}", with_causes(e)),
-    }
-}
-
-fn json_line(id: &str, result: &Result<SendClassifyMachineAccount200Response, Error>) -> String {
-    let value = match result {
-        Ok(r) => serde_json::json!({ "id": id, "isMachine": r.is_machine }),
-        Err(e) => serde_json::json!({
-            "id": id,
-            "error": {
-                "kind": e.kind(),
-                "status": e.status().map(|s| s.as_u16()),
-                "trackingId": e.tracking_id(),
-                "message": with_causes(e),
-            }
-        }),
-    };
-    value.to_string()
 }

@@ -12,6 +12,9 @@
 //!   all clones of a [`Client`].
 //! * **Bulk runs**: [`Client::classify_accounts`] streams one result per id, with bounded
 //!   concurrency and flat memory, whatever fails.
+//! * **Durable runs**: a [`Journal`] records each result as one JSON line, so a run that was
+//!   killed resumes without sending the ids it finished; [`GracefulStop`] ends a run on a
+//!   signal after the calls in flight.
 //! * **Typed errors**: one [`Error`] with a variant per documented status carrying SailPoint's
 //!   body, and [`Error::status`], [`Error::tracking_id`], [`Error::retry_after`].
 //! * **No leaks**: client secrets and tokens never appear in `Debug`, `Display`, logs or errors.
@@ -126,6 +129,11 @@ pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
+pub use workflows::graceful_stop::{DrainWithGrace, FeedUntilStop, GracefulStop};
+pub use workflows::journal::{JOURNAL_SYNC_INTERVAL, Journal, JournalError};
+pub use workflows::journal_record::{
+    JournalLineError, JournalRecord, MAX_JOURNAL_LINE_BYTES, RecordOutcome, RecordedFailure,
+};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto
