@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::error::Redacted;
 use crate::runtime::auth::Credentials;
+use crate::runtime::config_names::{self, Saw, UnknownName};
 use crate::{Client, Error, RateLimit, RetryConfig};
 
 /// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
@@ -42,7 +43,17 @@ const API_VERSION_PATH: &str = "/v2025";
 /// (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`, `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), then
 /// `./config.json` (`BaseURL`, `ClientId`, `ClientSecret`). Credentials are taken as a unit
 /// from the first of those places that has any: a ready access token there wins over client
-/// credentials there.
+/// credentials there, and a client id and secret are a pair, never one from each place (a
+/// `SAIL_CLIENT_SECRET` without `SAIL_CLIENT_ID` is an error even when `config.json` has a
+/// `ClientId`: that id may belong to another client).
+///
+/// What configuration saw and did not read is said too: a `SAIL_*` (or `SAILPOINT_*`)
+/// variable or a `config.json` key it does not know is named, with the known name it most
+/// likely meant (`BaseUrl` -> `BaseURL`, `SAIL_TENANT` -> `SAIL_BASE_URL`), in the
+/// [`Error::Config`] of a missing setting and as a `tracing` warning when the client builds;
+/// where each setting came from is logged at debug level. The base URL must be the tenant's
+/// API host: the web UI's host (`https://acme.identitynow.com`) and a path other than
+/// `/v2025` (`/beta`, `/v3`) are refused with the URL to use instead.
 ///
 /// | setting | builder | default |
 /// |---|---|---|
@@ -145,7 +156,9 @@ impl ClientBuilder {
     /// The tenant's API host, e.g. `https://acme.api.identitynow.com`. `/v2025` and
     /// `/oauth/token` are appended by the client; a trailing slash or an already present
     /// `/v2025` is tolerated. A URL with credentials (`user:password@`), a query or a fragment
-    /// is refused (and its password never echoed).
+    /// is refused (and its password never echoed), and so are the web UI's host
+    /// (`https://acme.identitynow.com`: use `https://acme.api.identitynow.com`) and any other
+    /// path (`/beta` would become `/beta/v2025`: this SDK speaks v2025 only).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(BaseUrl::Url(url.into()));
         self
@@ -301,6 +314,17 @@ impl ClientBuilder {
             };
             value.filter(|v| !v.trim().is_empty())
         };
+        // Names that look meant for this SDK but are not read: reported with the closest known
+        // name, in the error of a missing setting and as warnings.
+        let mut unknown_names = match &self.environment {
+            Some(vars) => config_names::unknown_env_vars(vars.keys().map(String::as_str)),
+            None => {
+                let names: Vec<String> = std::env::vars_os()
+                    .filter_map(|(name, _)| name.into_string().ok())
+                    .collect();
+                config_names::unknown_env_vars(names.iter().map(String::as_str))
+            }
+        };
         let file_path = self
             .config_file
             .clone()
@@ -322,6 +346,8 @@ impl ClientBuilder {
             None => format!("{} (not found)", file_path.display()),
         };
         let file = file.unwrap_or_default();
+        unknown_names.extend(file.unknown_keys.iter().cloned());
+        let saw = Saw(&unknown_names);
 
         if self.max_response_bytes == 0 {
             return Err(Error::config(
@@ -335,13 +361,20 @@ impl ClientBuilder {
             Some(BaseUrl::Tenant(name)) => Some(tenant_url(name)?),
             None => None,
         };
+        let base_url_from = if builder_base_url.is_some() {
+            "builder".to_owned()
+        } else if env(ENV_BASE_URL).is_some() {
+            format!("environment {ENV_BASE_URL}")
+        } else {
+            format!("{file_label} key BaseURL")
+        };
         let base_url = builder_base_url
             .or_else(|| env(ENV_BASE_URL))
             .or(file.base_url)
             .ok_or_else(|| {
                 Error::config(
                     "base URL",
-                    "not set",
+                    format!("not set{saw}"),
                     format!(
                         "builder .base_url()/.tenant(), environment {ENV_BASE_URL}, {file_label} key BaseURL"
                     ),
@@ -353,48 +386,104 @@ impl ClientBuilder {
             "builder .client_credentials()/.access_token(), environment {ENV_ACCESS_TOKEN} or \
              {ENV_CLIENT_ID}+{ENV_CLIENT_SECRET}, {file_label} keys ClientId+ClientSecret"
         );
-        let credentials = if let Some(credentials) = &self.credentials {
-            credentials.clone()
+        let (credentials, credentials_from) = if let Some(credentials) = &self.credentials {
+            (credentials.clone(), "builder".to_owned())
         } else if let Some(token) = env(ENV_ACCESS_TOKEN) {
-            Credentials::AccessToken(SecretString::from(token))
+            (
+                Credentials::AccessToken(SecretString::from(token)),
+                format!("environment {ENV_ACCESS_TOKEN}"),
+            )
         } else {
-            // As a unit: an id from the environment is never paired with a secret from the
+            // As a pair: an id from the environment is never paired with a secret from the
             // file (that could send one client's secret under another client's id).
             let (env_id, env_secret) = (env(ENV_CLIENT_ID), env(ENV_CLIENT_SECRET));
-            let (client_id, client_secret) = if env_id.is_some() || env_secret.is_some() {
+            let from_env = env_id.is_some() || env_secret.is_some();
+            let (client_id, client_secret) = if from_env {
                 (env_id, env_secret)
             } else {
-                (file.client_id, file.client_secret)
+                (file.client_id.clone(), file.client_secret.clone())
+            };
+            let place = if from_env {
+                format!("environment {ENV_CLIENT_ID}+{ENV_CLIENT_SECRET}")
+            } else {
+                format!("{file_label} keys ClientId+ClientSecret")
             };
             match (client_id, client_secret) {
-                (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials {
-                    client_id,
-                    client_secret: SecretString::from(client_secret),
-                },
+                (Some(client_id), Some(client_secret)) => (
+                    Credentials::ClientCredentials {
+                        client_id,
+                        client_secret: SecretString::from(client_secret),
+                    },
+                    place,
+                ),
                 (Some(_), None) => {
+                    let (has, lacks, unused) = if from_env {
+                        (
+                            format!("the environment sets {ENV_CLIENT_ID}"),
+                            format!("not {ENV_CLIENT_SECRET}"),
+                            file.client_secret
+                                .is_some()
+                                .then(|| format!("ClientSecret in {file_label}")),
+                        )
+                    } else {
+                        (
+                            format!("{file_label} has ClientId"),
+                            "no ClientSecret".to_owned(),
+                            None,
+                        )
+                    };
                     return Err(Error::config(
                         "client secret",
-                        "a client id is set but no client secret",
+                        pair_problem(&has, &lacks, unused.as_deref(), saw),
                         looked_at_credentials,
                     ));
                 }
                 (None, Some(_)) => {
+                    let (has, lacks, unused) = if from_env {
+                        (
+                            format!("the environment sets {ENV_CLIENT_SECRET}"),
+                            format!("not {ENV_CLIENT_ID}"),
+                            file.client_id
+                                .is_some()
+                                .then(|| format!("ClientId in {file_label}")),
+                        )
+                    } else {
+                        (
+                            format!("{file_label} has ClientSecret"),
+                            "no ClientId".to_owned(),
+                            None,
+                        )
+                    };
                     return Err(Error::config(
                         "client id",
-                        "a client secret is set but no client id",
+                        pair_problem(&has, &lacks, unused.as_deref(), saw),
                         looked_at_credentials,
                     ));
                 }
                 (None, None) => {
                     return Err(Error::config(
                         "credentials",
-                        "neither an access token nor client credentials are set",
+                        format!("neither an access token nor client credentials are set{saw}"),
                         looked_at_credentials,
                     ));
                 }
             }
         };
         credentials.validate()?;
+        for unknown in &unknown_names {
+            tracing::warn!(target: "sailpoint_v2025::config", "{unknown}");
+        }
+        tracing::debug!(
+            target: "sailpoint_v2025::config",
+            base_url = %endpoints.host,
+            base_url_from = %base_url_from,
+            credentials = match &credentials {
+                Credentials::ClientCredentials { .. } => "client credentials",
+                Credentials::AccessToken(_) => "access token",
+            },
+            credentials_from = %credentials_from,
+            "configuration resolved"
+        );
         Ok(Resolved {
             endpoints,
             credentials,
@@ -484,6 +573,37 @@ impl Endpoints {
                 looked_at,
             ));
         }
+        if let Some((tenant, domain)) = web_ui_tenant(&host) {
+            return Err(Error::config(
+                "base URL",
+                format!(
+                    "`{shown}` is the web UI's host; the API is at \
+                     https://{tenant}.api.{domain} (use that, or .tenant(\"{tenant}\"))"
+                ),
+                looked_at,
+            ));
+        }
+        let path = url.path().trim_end_matches('/');
+        if !path.is_empty() && path != API_VERSION_PATH {
+            let origin = url.origin().ascii_serialization();
+            let last = path.rsplit('/').next().unwrap_or_default();
+            let why = if is_api_version(last) {
+                format!(
+                    "ends in the API version path `{path}`, but this SDK speaks API v2025 only and \
+                     appends /v2025 itself (it would call {origin}{path}/v2025/...)"
+                )
+            } else {
+                format!(
+                    "has the path `{path}`, but ISC serves /v2025 and /oauth/token at the root \
+                     of the tenant's API host"
+                )
+            };
+            return Err(Error::config(
+                "base URL",
+                format!("`{shown}` {why}; give the host only: {origin}"),
+                looked_at,
+            ));
+        }
         let mut root = url.as_str().trim_end_matches('/').to_string();
         if let Some(stripped) = root.strip_suffix(API_VERSION_PATH) {
             root = stripped.trim_end_matches('/').to_string();
@@ -494,6 +614,21 @@ impl Endpoints {
             host: root,
         })
     }
+}
+
+/// The problem of a client id without its secret or a secret without its id: what was found
+/// where, the pair rule, and the half elsewhere that is deliberately not used.
+fn pair_problem(has: &str, lacks: &str, unused: Option<&str>, saw: Saw<'_>) -> String {
+    let unused = match unused {
+        Some(other) => {
+            format!(" (the {other} is not combined with it: it may belong to another client)")
+        }
+        None => String::new(),
+    };
+    format!(
+        "{has} but {lacks}; a client id and secret are read as a pair from the first place that \
+         has either (builder, environment, config file), never one from each{unused}{saw}"
+    )
 }
 
 /// The tenant's API host, for a valid tenant name (a DNS label: `[a-z0-9-]`, 1 to 63
@@ -531,6 +666,29 @@ fn redact_userinfo(url: &str) -> String {
     }
 }
 
+/// The tenant and domain of an ISC web UI host (`acme.identitynow.com`,
+/// `acme.identitynow-demo.com`), whose API host is `{tenant}.api.{domain}`.
+fn web_ui_tenant(host: &str) -> Option<(String, &'static str)> {
+    let host = host.to_ascii_lowercase();
+    ["identitynow.com", "identitynow-demo.com"]
+        .into_iter()
+        .find_map(|domain| {
+            let tenant = host.strip_suffix(domain)?.strip_suffix('.')?;
+            (!tenant.is_empty() && !tenant.contains('.') && tenant != "api")
+                .then(|| (tenant.to_owned(), domain))
+        })
+}
+
+/// Whether a path segment names an API version (`beta`, `v3`, `v2024`, `cc`) rather than
+/// a proxy prefix.
+fn is_api_version(segment: &str) -> bool {
+    let segment = segment.to_ascii_lowercase();
+    matches!(segment.as_str(), "beta" | "cc")
+        || segment
+            .strip_prefix('v')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
@@ -546,6 +704,12 @@ struct ConfigFile {
     client_id: Option<String>,
     #[serde(rename = "ClientSecret")]
     client_secret: Option<String>,
+    /// The other keys, names only (their values are skipped unread: they may be secrets).
+    #[serde(flatten)]
+    other_keys: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+    /// The other keys with the known key each most likely meant.
+    #[serde(skip)]
+    unknown_keys: Vec<UnknownName>,
 }
 
 impl ConfigFile {
@@ -581,6 +745,10 @@ impl ConfigFile {
             base_url: non_empty(file.base_url),
             client_id: non_empty(file.client_id),
             client_secret: non_empty(file.client_secret),
+            unknown_keys: config_names::unknown_file_keys(
+                file.other_keys.keys().map(String::as_str),
+            ),
+            other_keys: Default::default(),
         }))
     }
 }
@@ -677,6 +845,90 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn the_web_ui_host_is_refused_with_the_api_host() {
+        for (url, api) in [
+            (
+                "https://acme.identitynow.com",
+                "https://acme.api.identitynow.com",
+            ),
+            (
+                "https://ACME.identitynow.com/",
+                "https://acme.api.identitynow.com",
+            ),
+            (
+                "https://acme-sb.identitynow-demo.com",
+                "https://acme-sb.api.identitynow-demo.com",
+            ),
+        ] {
+            let err = Endpoints::parse(url, false).expect_err(url);
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        setting: "base URL",
+                        ..
+                    }
+                ),
+                "{url}: {err}"
+            );
+            let shown = err.to_string();
+            assert!(shown.contains("web UI"), "{shown}");
+            assert!(shown.contains(api), "{shown}");
+        }
+        assert!(Endpoints::parse("https://acme.api.identitynow.com", false).is_ok());
+        assert!(Endpoints::parse("https://acme.api.identitynow-demo.com", false).is_ok());
+    }
+
+    #[test]
+    fn a_path_other_than_v2025_is_refused_with_the_host_to_use() {
+        for (url, needle) in [
+            (
+                "https://acme.api.identitynow.com/beta",
+                "speaks API v2025 only",
+            ),
+            (
+                "https://acme.api.identitynow.com/v3/",
+                "speaks API v2025 only",
+            ),
+            (
+                "https://acme.api.identitynow.com/v2024",
+                "speaks API v2025 only",
+            ),
+            (
+                "https://acme.api.identitynow.com/cc",
+                "speaks API v2025 only",
+            ),
+            (
+                "https://acme.api.identitynow.com/v2025/accounts",
+                "at the root",
+            ),
+            ("https://proxy.example.com/isc", "at the root"),
+        ] {
+            let err = Endpoints::parse(url, false).expect_err(url);
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        setting: "base URL",
+                        ..
+                    }
+                ),
+                "{url}: {err}"
+            );
+            let shown = err.to_string();
+            assert!(shown.contains(needle), "{url}: {shown}");
+            assert!(shown.contains("give the host only: https://"), "{shown}");
+        }
+        let shown = Endpoints::parse("https://acme.api.identitynow.com/beta", false)
+            .expect_err("beta")
+            .to_string();
+        assert!(
+            shown.contains("https://acme.api.identitynow.com/beta/v2025/"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod config;
+mod config_names;
 #[cfg(test)]
 mod decode_proptest;
 pub(crate) mod execute;
