@@ -452,7 +452,7 @@ fn stops_the_run(error: &Error) -> bool {
 /// Prints one line per result, stopping early on a failure that would fail every id or on a
 /// closed stdout; the summary goes to stderr.
 async fn report(
-    mut results: BulkClassify,
+    mut results: BulkClassify<'_>,
     total: Option<u64>,
     json: bool,
     progress_every: Duration,

@@ -125,6 +125,7 @@ pub use runtime::config::{
 pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
+pub use workflows::bulk_account::BulkAccount;
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps

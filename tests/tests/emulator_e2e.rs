@@ -260,7 +260,7 @@ async fn short_lived_tokens_during_a_run_of_500_calls() {
     assert_eq!(results.len(), 500);
     for (id, result) in &results {
         let r = result.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(r.is_machine, id == demo::MACHINE_ID);
+        assert_eq!(r.is_machine, *id == demo::MACHINE_ID);
     }
     assert!(
         elapsed >= Duration::from_secs(4),

@@ -2,4 +2,5 @@
 //! server-side classification job.
 
 pub(crate) mod bulk;
+pub(crate) mod bulk_account;
 pub(crate) mod classify_source;
