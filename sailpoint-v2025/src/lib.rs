@@ -34,12 +34,12 @@
 //!     .build()?;
 //!
 //! let r = client
-//!     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+//!     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
 //!     .await?; // classificationMode=default
 //! println!("machine: {}", r.is_machine);
 //!
 //! match client
-//!     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+//!     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
 //!     .classification_mode(ClassificationMode::ForceMachine)
 //!     .await
 //! {
