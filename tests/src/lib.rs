@@ -49,6 +49,10 @@
 //! }
 //! ```
 //!
+//! [`Emulator::client`] does the SDK setup in one call (this URL, the demo
+//! credentials, no client-side rate limit unless asked), and
+//! [`Emulator::client_builder`] starts from the same settings.
+//!
 //! The emulator is plain HTTP: any client (reqwest, curl) can use it too;
 //! the endpoints below say exactly what it accepts and answers.
 //!
