@@ -285,6 +285,30 @@ mod tests {
         assert!(shown.contains("known: SAIL_BASE_URL"), "{shown}");
     }
 
+    proptest::proptest! {
+        /// Any name (any Unicode, any length) gets an answer without panicking; a known name
+        /// is never reported; a known name in lower case or without its inner `_` is
+        /// reported as exactly that name.
+        #[test]
+        fn any_name_is_judged_and_known_names_come_back(
+            name in "\\PC{0,40}",
+            known in proptest::sample::select(KNOWN_ENV_VARS),
+            lower in proptest::bool::ANY,
+        ) {
+            let _ = unknown_env_vars([name.as_str()]);
+            let _ = unknown_file_keys([name.as_str()]);
+            proptest::prop_assert!(unknown_env_vars([known]).is_empty());
+            let respelt = if lower {
+                known.to_lowercase()
+            } else {
+                format!("SAIL_{}", known["SAIL_".len()..].replace('_', ""))
+            };
+            let unknown = unknown_env_vars([respelt.as_str()]);
+            proptest::prop_assert_eq!(unknown.len(), 1);
+            proptest::prop_assert_eq!(unknown[0].hint.clone(), Some(Hint::Meant(known)));
+        }
+    }
+
     #[test]
     fn edit_distance() {
         assert_eq!(levenshtein("", ""), 0);
