@@ -11,8 +11,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::error::Redacted;
+use crate::runtime::api_host;
 use crate::runtime::auth::Credentials;
 use crate::runtime::config_names::{self, Saw, UnknownName};
+use crate::runtime::credential_pair::{self, Half};
 use crate::{Client, Error, RateLimit, RetryConfig};
 
 /// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
@@ -35,7 +37,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on a response body: 4 MiB (see [`ClientBuilder::max_response_bytes`]).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MAX_RESPONSE_BYTES;
 
-const API_VERSION_PATH: &str = "/v2025";
+pub(crate) const API_VERSION_PATH: &str = "/v2025";
 
 /// Builds a [`Client`].
 ///
@@ -417,46 +419,22 @@ impl ClientBuilder {
                     place,
                 ),
                 (Some(_), None) => {
-                    let (has, lacks, unused) = if from_env {
-                        (
-                            format!("the environment sets {ENV_CLIENT_ID}"),
-                            format!("not {ENV_CLIENT_SECRET}"),
-                            file.client_secret
-                                .is_some()
-                                .then(|| format!("ClientSecret in {file_label}")),
-                        )
-                    } else {
-                        (
-                            format!("{file_label} has ClientId"),
-                            "no ClientSecret".to_owned(),
-                            None,
-                        )
-                    };
-                    return Err(Error::config(
-                        "client secret",
-                        pair_problem(&has, &lacks, unused.as_deref(), saw),
+                    return Err(credential_pair::missing_half(
+                        Half::ClientSecret,
+                        from_env,
+                        file.client_secret.is_some(),
+                        &file_label,
+                        saw,
                         looked_at_credentials,
                     ));
                 }
                 (None, Some(_)) => {
-                    let (has, lacks, unused) = if from_env {
-                        (
-                            format!("the environment sets {ENV_CLIENT_SECRET}"),
-                            format!("not {ENV_CLIENT_ID}"),
-                            file.client_id
-                                .is_some()
-                                .then(|| format!("ClientId in {file_label}")),
-                        )
-                    } else {
-                        (
-                            format!("{file_label} has ClientSecret"),
-                            "no ClientId".to_owned(),
-                            None,
-                        )
-                    };
-                    return Err(Error::config(
-                        "client id",
-                        pair_problem(&has, &lacks, unused.as_deref(), saw),
+                    return Err(credential_pair::missing_half(
+                        Half::ClientId,
+                        from_env,
+                        file.client_id.is_some(),
+                        &file_label,
+                        saw,
                         looked_at_credentials,
                     ));
                 }
@@ -573,37 +551,7 @@ impl Endpoints {
                 looked_at,
             ));
         }
-        if let Some((tenant, domain)) = web_ui_tenant(&host) {
-            return Err(Error::config(
-                "base URL",
-                format!(
-                    "`{shown}` is the web UI's host; the API is at \
-                     https://{tenant}.api.{domain} (use that, or .tenant(\"{tenant}\"))"
-                ),
-                looked_at,
-            ));
-        }
-        let path = url.path().trim_end_matches('/');
-        if !path.is_empty() && path != API_VERSION_PATH {
-            let origin = url.origin().ascii_serialization();
-            let last = path.rsplit('/').next().unwrap_or_default();
-            let why = if is_api_version(last) {
-                format!(
-                    "ends in the API version path `{path}`, but this SDK speaks API v2025 only and \
-                     appends /v2025 itself (it would call {origin}{path}/v2025/...)"
-                )
-            } else {
-                format!(
-                    "has the path `{path}`, but ISC serves /v2025 and /oauth/token at the root \
-                     of the tenant's API host"
-                )
-            };
-            return Err(Error::config(
-                "base URL",
-                format!("`{shown}` {why}; give the host only: {origin}"),
-                looked_at,
-            ));
-        }
+        api_host::check(&url, &host, &shown, looked_at)?;
         let mut root = url.as_str().trim_end_matches('/').to_string();
         if let Some(stripped) = root.strip_suffix(API_VERSION_PATH) {
             root = stripped.trim_end_matches('/').to_string();
@@ -614,21 +562,6 @@ impl Endpoints {
             host: root,
         })
     }
-}
-
-/// The problem of a client id without its secret or a secret without its id: what was found
-/// where, the pair rule, and the half elsewhere that is deliberately not used.
-fn pair_problem(has: &str, lacks: &str, unused: Option<&str>, saw: Saw<'_>) -> String {
-    let unused = match unused {
-        Some(other) => {
-            format!(" (the {other} is not combined with it: it may belong to another client)")
-        }
-        None => String::new(),
-    };
-    format!(
-        "{has} but {lacks}; a client id and secret are read as a pair from the first place that \
-         has either (builder, environment, config file), never one from each{unused}{saw}"
-    )
 }
 
 /// The tenant's API host, for a valid tenant name (a DNS label: `[a-z0-9-]`, 1 to 63
@@ -664,29 +597,6 @@ fn redact_userinfo(url: &str) -> String {
         Some(at) => format!("{}[REDACTED]@{}", &url[..start], &url[start + at + 1..]),
         None => url.to_string(),
     }
-}
-
-/// The tenant and domain of an ISC web UI host (`acme.identitynow.com`,
-/// `acme.identitynow-demo.com`), whose API host is `{tenant}.api.{domain}`.
-fn web_ui_tenant(host: &str) -> Option<(String, &'static str)> {
-    let host = host.to_ascii_lowercase();
-    ["identitynow.com", "identitynow-demo.com"]
-        .into_iter()
-        .find_map(|domain| {
-            let tenant = host.strip_suffix(domain)?.strip_suffix('.')?;
-            (!tenant.is_empty() && !tenant.contains('.') && tenant != "api")
-                .then(|| (tenant.to_owned(), domain))
-        })
-}
-
-/// Whether a path segment names an API version (`beta`, `v3`, `v2024`, `cc`) rather than
-/// a proxy prefix.
-fn is_api_version(segment: &str) -> bool {
-    let segment = segment.to_ascii_lowercase();
-    matches!(segment.as_str(), "beta" | "cc")
-        || segment
-            .strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -845,90 +755,6 @@ mod tests {
                 "{bad}: {err}"
             );
         }
-    }
-
-    #[test]
-    fn the_web_ui_host_is_refused_with_the_api_host() {
-        for (url, api) in [
-            (
-                "https://acme.identitynow.com",
-                "https://acme.api.identitynow.com",
-            ),
-            (
-                "https://ACME.identitynow.com/",
-                "https://acme.api.identitynow.com",
-            ),
-            (
-                "https://acme-sb.identitynow-demo.com",
-                "https://acme-sb.api.identitynow-demo.com",
-            ),
-        ] {
-            let err = Endpoints::parse(url, false).expect_err(url);
-            assert!(
-                matches!(
-                    err,
-                    Error::Config {
-                        setting: "base URL",
-                        ..
-                    }
-                ),
-                "{url}: {err}"
-            );
-            let shown = err.to_string();
-            assert!(shown.contains("web UI"), "{shown}");
-            assert!(shown.contains(api), "{shown}");
-        }
-        assert!(Endpoints::parse("https://acme.api.identitynow.com", false).is_ok());
-        assert!(Endpoints::parse("https://acme.api.identitynow-demo.com", false).is_ok());
-    }
-
-    #[test]
-    fn a_path_other_than_v2025_is_refused_with_the_host_to_use() {
-        for (url, needle) in [
-            (
-                "https://acme.api.identitynow.com/beta",
-                "speaks API v2025 only",
-            ),
-            (
-                "https://acme.api.identitynow.com/v3/",
-                "speaks API v2025 only",
-            ),
-            (
-                "https://acme.api.identitynow.com/v2024",
-                "speaks API v2025 only",
-            ),
-            (
-                "https://acme.api.identitynow.com/cc",
-                "speaks API v2025 only",
-            ),
-            (
-                "https://acme.api.identitynow.com/v2025/accounts",
-                "at the root",
-            ),
-            ("https://proxy.example.com/isc", "at the root"),
-        ] {
-            let err = Endpoints::parse(url, false).expect_err(url);
-            assert!(
-                matches!(
-                    err,
-                    Error::Config {
-                        setting: "base URL",
-                        ..
-                    }
-                ),
-                "{url}: {err}"
-            );
-            let shown = err.to_string();
-            assert!(shown.contains(needle), "{url}: {shown}");
-            assert!(shown.contains("give the host only: https://"), "{shown}");
-        }
-        let shown = Endpoints::parse("https://acme.api.identitynow.com/beta", false)
-            .expect_err("beta")
-            .to_string();
-        assert!(
-            shown.contains("https://acme.api.identitynow.com/beta/v2025/"),
-            "{shown}"
-        );
     }
 
     #[test]
