@@ -22,7 +22,7 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// caller's items (any [`BulkAccount`]: an id, an `(id, mode)` pair, your own row type) with
 /// its result.
 ///
-/// * **Nothing is lost**: exactly one item per item given, duplicates included, whatever fails
+/// * **Nothing is lost**: exactly one result per item given, duplicates included, whatever fails
 ///   (failures are `Err` items, never a short stream).
 /// * **Flat memory**: items are pulled from the input only as calls start, so at most
 ///   `concurrency` items are held at a time, whatever the input's length.
