@@ -165,9 +165,15 @@ async fn the_web_ui_host_is_refused_with_the_api_host_from_every_place() {
             .build(),
         bare().config_file(file.path()).build(),
     ];
-    for result in attempts {
+    let places = [
+        "the base URL from builder",
+        "the base URL from environment SAIL_BASE_URL",
+        "key BaseURL",
+    ];
+    for (result, place) in attempts.into_iter().zip(places) {
         let (setting, shown) = config_error(result);
         assert_eq!(setting, "base URL");
+        assert!(shown.contains(place), "{place} in {shown}");
         assert!(shown.contains("is the web UI's host"), "{shown}");
         assert!(
             shown.contains("the API is at https://acme.api.identitynow.com"),

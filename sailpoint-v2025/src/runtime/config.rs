@@ -363,8 +363,11 @@ impl ClientBuilder {
             Some(BaseUrl::Tenant(name)) => Some(tenant_url(name)?),
             None => None,
         };
-        let base_url_from = if builder_base_url.is_some() {
-            "builder".to_owned()
+        let base_url_from = if let Some(given) = &self.base_url {
+            match given {
+                BaseUrl::Url(_) => "builder .base_url()".to_owned(),
+                BaseUrl::Tenant(_) => "builder .tenant()".to_owned(),
+            }
         } else if env(ENV_BASE_URL).is_some() {
             format!("environment {ENV_BASE_URL}")
         } else {
@@ -382,7 +385,18 @@ impl ClientBuilder {
                     ),
                 )
             })?;
-        let endpoints = Endpoints::parse(&base_url, self.allow_insecure_http)?;
+        // A refused base URL names where it came from (the message shows the URL itself).
+        let endpoints =
+            Endpoints::parse(&base_url, self.allow_insecure_http).map_err(|err| match err {
+                Error::Config {
+                    setting, problem, ..
+                } => Error::config(
+                    setting,
+                    problem,
+                    format!("the base URL from {base_url_from}"),
+                ),
+                other => other,
+            })?;
 
         let looked_at_credentials = format!(
             "builder .client_credentials()/.access_token(), environment {ENV_ACCESS_TOKEN} or \
