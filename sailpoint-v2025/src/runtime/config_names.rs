@@ -286,6 +286,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        // No regression files: tests never write into the repository.
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
         /// Any name (any Unicode, any length) gets an answer without panicking; a known name
         /// is never reported; a known name in lower case or without its inner `_` is
         /// reported as exactly that name.
