@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use sailpoint_v2025::{Client, RateLimit, RetryConfig};
-use sailpoint_v2025_testkit::{Account, Emulator, RateLimit as ServerRateLimit, demo};
+use sailpoint_v2025_testkit::{Account, Emulator, ServerRateLimit, demo};
 use tokio::runtime::Runtime;
 
 use support::{Plan, RATE_TARGET, Row, finish, run, runtime};

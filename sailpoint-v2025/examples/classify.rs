@@ -59,7 +59,7 @@ use output::{Progress, Summary};
 const DEFAULT_GRACE_SECONDS: f64 = 10.0;
 
 const AFTER_HELP: &str = "\
-Configuration (first found wins, per setting):
+Configuration (first found wins; a client id and secret are a pair from one place):
   SAIL_BASE_URL        the tenant's API host, e.g. https://acme.api.identitynow.com
   SAIL_CLIENT_ID       OAuth2 client id (API client or personal access token)
   SAIL_CLIENT_SECRET   OAuth2 client secret

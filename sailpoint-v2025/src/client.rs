@@ -32,7 +32,7 @@ const SEND_CLASSIFY_MACHINE_ACCOUNT: Operation = Operation {
 /// # async fn run() -> Result<(), sailpoint_v2025::Error> {
 /// let client = sailpoint_v2025::Client::from_env()?;
 /// let result = client
-///     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+///     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
 ///     .await?;
 /// println!("machine account: {}", result.is_machine);
 /// # Ok(()) }
@@ -128,9 +128,9 @@ impl Client {
     /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
     /// use sailpoint_v2025::ClassificationMode;
     ///
-    /// let r = client.send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8").await?;
+    /// let r = client.send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001").await?;
     /// let forced = client
-    ///     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+    ///     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
     ///     .classification_mode(ClassificationMode::ForceMachine)
     ///     .await?;
     /// assert!(forced.is_machine);

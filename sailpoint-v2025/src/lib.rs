@@ -10,8 +10,9 @@
 //!   off exponentially with jitter. See [`RetryConfig`].
 //! * **Pacing**: a client-side [`RateLimit`] (ISC's 100 requests per 10 s by default) shared by
 //!   all clones of a [`Client`].
-//! * **Bulk runs**: [`Client::classify_accounts`] streams one result per id, with bounded
-//!   concurrency and flat memory, whatever fails.
+//! * **Bulk runs**: [`Client::classify_accounts`] streams one result per item (an id, owned or
+//!   borrowed, or your own [`BulkAccount`] with its own mode), handed back with the item, with
+//!   bounded concurrency and flat memory, whatever fails.
 //! * **Durable runs**: a [`Journal`] records each result as one JSON line, so a run that was
 //!   killed resumes without sending the ids it finished; [`GracefulStop`] ends a run on a
 //!   signal after the calls in flight.
@@ -37,12 +38,12 @@
 //!     .build()?;
 //!
 //! let r = client
-//!     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+//!     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
 //!     .await?; // classificationMode=default
 //! println!("machine: {}", r.is_machine);
 //!
 //! match client
-//!     .send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8")
+//!     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
 //!     .classification_mode(ClassificationMode::ForceMachine)
 //!     .await
 //! {
@@ -58,17 +59,21 @@
 //!
 //! # Configuration
 //!
-//! Per setting, the [`ClientBuilder`] wins over the environment (`SAIL_BASE_URL`,
-//! `SAIL_CLIENT_ID`, `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), which wins over `./config.json`
-//! (`BaseURL`, `ClientId`, `ClientSecret`). The base URL is the tenant's API host; `/v2025` and
-//! `/oauth/token` are appended.
+//! The [`ClientBuilder`] wins over the environment (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
+//! `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), which wins over `./config.json` (`BaseURL`,
+//! `ClientId`, `ClientSecret`): the base URL and the credentials each come from the first place
+//! that has them, and a client id and secret are a pair, never one from each place. The base
+//! URL is the tenant's API host (not the web UI's `{tenant}.identitynow.com`, no path but
+//! `/v2025`); `/v2025` and `/oauth/token` are appended. Variables and keys it does not read are
+//! named, with the known name they most likely meant, in the error of a missing setting.
 //!
 //! # Testing your code
 //!
 //! The `sailpoint-v2025-testkit` crate runs a local ISC emulator (OAuth2, classification,
-//! rate limit, fault injection) for your tests; `sailpoint-v2025-httpmock` offers typed
-//! `httpmock` mocks of the operations, matching the paths this client calls. Point the client
-//! at either with [`ClientBuilder::base_url`].
+//! rate limit, fault injection) for your tests, and `emulator.client()` is an SDK client set up
+//! for it in one call (no client-side rate limit unless asked); `sailpoint-v2025-httpmock`
+//! offers typed `httpmock` mocks of the operations, matching the paths this client calls.
+//! Point the client at either with [`ClientBuilder::base_url`].
 //!
 //! # Features
 //!
@@ -128,6 +133,7 @@ pub use runtime::config::{
 pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
+pub use workflows::bulk_account::BulkAccount;
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 pub use workflows::graceful_stop::{DrainWithGrace, FeedUntilStop, GracefulStop};
 pub use workflows::journal::{JOURNAL_SYNC_INTERVAL, Journal, JournalError};

@@ -104,7 +104,7 @@ impl Account {
     ///   result is stored and the manual mark is cleared.
     /// * `forceMachine` / `forceHuman`: stores `true` / `false` and marks the
     ///   account as manually classified.
-    pub fn apply(&mut self, mode: ClassificationMode) -> bool {
+    pub fn apply(&mut self, mode: ServerClassificationMode) -> bool {
         let by_criteria = self.criteria_says_machine();
         self.apply_with(mode, by_criteria)
     }
@@ -112,23 +112,27 @@ impl Account {
     /// [`Account::apply`] with the criteria's verdict given: the emulator
     /// passes the verdict of the account's source's machine classification
     /// config when that config classifies by criteria.
-    pub fn apply_with(&mut self, mode: ClassificationMode, machine_by_criteria: bool) -> bool {
+    pub fn apply_with(
+        &mut self,
+        mode: ServerClassificationMode,
+        machine_by_criteria: bool,
+    ) -> bool {
         let value = match mode {
-            ClassificationMode::Default => {
+            ServerClassificationMode::Default => {
                 if self.manually_classified {
                     return self.is_machine.unwrap_or(false);
                 }
                 machine_by_criteria
             }
-            ClassificationMode::IgnoreManual => {
+            ServerClassificationMode::IgnoreManual => {
                 self.manually_classified = false;
                 machine_by_criteria
             }
-            ClassificationMode::ForceMachine => {
+            ServerClassificationMode::ForceMachine => {
                 self.manually_classified = true;
                 true
             }
-            ClassificationMode::ForceHuman => {
+            ServerClassificationMode::ForceHuman => {
                 self.manually_classified = true;
                 false
             }
@@ -177,7 +181,7 @@ pub fn criteria_says_machine(name: &str, has_identity: bool) -> bool {
 
 /// The `classificationMode` query parameter of the classify operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ClassificationMode {
+pub enum ServerClassificationMode {
     /// `default`: classify by the criteria; manually classified accounts keep
     /// their stored value. Used when the parameter is absent.
     #[default]
@@ -191,27 +195,27 @@ pub enum ClassificationMode {
     ForceHuman,
 }
 
-impl ClassificationMode {
+impl ServerClassificationMode {
     /// All modes, in the spec's order.
-    pub const ALL: [ClassificationMode; 4] = [
-        ClassificationMode::Default,
-        ClassificationMode::IgnoreManual,
-        ClassificationMode::ForceMachine,
-        ClassificationMode::ForceHuman,
+    pub const ALL: [ServerClassificationMode; 4] = [
+        ServerClassificationMode::Default,
+        ServerClassificationMode::IgnoreManual,
+        ServerClassificationMode::ForceMachine,
+        ServerClassificationMode::ForceHuman,
     ];
 
     /// The wire value (`default`, `ignoreManual`, `forceMachine`, `forceHuman`).
     pub fn as_str(self) -> &'static str {
         match self {
-            ClassificationMode::Default => "default",
-            ClassificationMode::IgnoreManual => "ignoreManual",
-            ClassificationMode::ForceMachine => "forceMachine",
-            ClassificationMode::ForceHuman => "forceHuman",
+            ServerClassificationMode::Default => "default",
+            ServerClassificationMode::IgnoreManual => "ignoreManual",
+            ServerClassificationMode::ForceMachine => "forceMachine",
+            ServerClassificationMode::ForceHuman => "forceHuman",
         }
     }
 }
 
-impl fmt::Display for ClassificationMode {
+impl fmt::Display for ServerClassificationMode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -234,11 +238,11 @@ impl fmt::Display for UnknownClassificationMode {
 
 impl std::error::Error for UnknownClassificationMode {}
 
-impl FromStr for ClassificationMode {
+impl FromStr for ServerClassificationMode {
     type Err = UnknownClassificationMode;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ClassificationMode::ALL
+        ServerClassificationMode::ALL
             .into_iter()
             .find(|m| m.as_str() == s)
             .ok_or_else(|| UnknownClassificationMode(s.to_owned()))
@@ -273,32 +277,35 @@ mod tests {
 
     #[test]
     fn modes_parse_and_print() {
-        for mode in ClassificationMode::ALL {
-            assert_eq!(mode.as_str().parse::<ClassificationMode>(), Ok(mode));
+        for mode in ServerClassificationMode::ALL {
+            assert_eq!(mode.as_str().parse::<ServerClassificationMode>(), Ok(mode));
             assert_eq!(mode.to_string(), mode.as_str());
         }
-        assert!("Default".parse::<ClassificationMode>().is_err());
-        assert!("".parse::<ClassificationMode>().is_err());
-        assert_eq!(ClassificationMode::default(), ClassificationMode::Default);
+        assert!("Default".parse::<ServerClassificationMode>().is_err());
+        assert!("".parse::<ServerClassificationMode>().is_err());
+        assert_eq!(
+            ServerClassificationMode::default(),
+            ServerClassificationMode::Default
+        );
     }
 
     #[test]
     fn apply_rules() {
         let mut a = Account::new("1", "svc-legacy").manually_classified_as(false);
-        assert!(!a.apply(ClassificationMode::Default));
+        assert!(!a.apply(ServerClassificationMode::Default));
         assert!(a.manually_classified);
-        assert!(a.apply(ClassificationMode::IgnoreManual));
+        assert!(a.apply(ServerClassificationMode::IgnoreManual));
         assert!(!a.manually_classified);
         assert_eq!(a.is_machine, Some(true));
 
         let mut b = Account::new("2", "jdoe").with_identity(true);
-        assert!(!b.apply(ClassificationMode::Default));
+        assert!(!b.apply(ServerClassificationMode::Default));
         assert_eq!(b.is_machine, Some(false));
         assert!(!b.manually_classified);
-        assert!(b.apply(ClassificationMode::ForceMachine));
+        assert!(b.apply(ServerClassificationMode::ForceMachine));
         assert!(b.manually_classified);
-        assert!(b.apply(ClassificationMode::Default));
-        assert!(!b.apply(ClassificationMode::ForceHuman));
+        assert!(b.apply(ServerClassificationMode::Default));
+        assert!(!b.apply(ServerClassificationMode::ForceHuman));
         assert_eq!(b.is_machine, Some(false));
         assert!(b.manually_classified);
     }

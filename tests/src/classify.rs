@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
-use crate::accounts::ClassificationMode;
+use crate::accounts::ServerClassificationMode;
 use crate::admission::{Scope, admit};
 use crate::counters::ReceivedRequest;
 use crate::faults::{self, Endpoint, Fault};
@@ -109,8 +109,8 @@ fn answer(
         Err(()) => {
             return responses::error_dto(StatusCode::BAD_REQUEST, "Malformed query string.");
         }
-        Ok(None) => ClassificationMode::Default,
-        Ok(Some(raw)) => match raw.parse::<ClassificationMode>() {
+        Ok(None) => ServerClassificationMode::Default,
+        Ok(Some(raw)) => match raw.parse::<ServerClassificationMode>() {
             Ok(mode) => mode,
             Err(e) => return responses::error_dto(StatusCode::BAD_REQUEST, &e.to_string()),
         },

@@ -82,10 +82,10 @@ impl OAuthClient {
 /// A fixed-window rate limit applied per `client_id` to the `/v2025` API.
 ///
 /// ISC allows 100 requests per client per 10 seconds
-/// ([`RateLimit::ISC`], the default). Tests can scale time down, e.g.
-/// `RateLimit::new(20, Duration::from_millis(200))`.
+/// ([`ServerRateLimit::ISC`], the default). Tests can scale time down, e.g.
+/// `ServerRateLimit::new(20, Duration::from_millis(200))`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
+pub struct ServerRateLimit {
     /// Requests allowed per window and client.
     pub requests: u32,
     /// Window length. A client's window starts with its first counted
@@ -94,9 +94,9 @@ pub struct RateLimit {
     pub window: Duration,
 }
 
-impl RateLimit {
+impl ServerRateLimit {
     /// SailPoint's documented limit: 100 requests per 10 seconds.
-    pub const ISC: RateLimit = RateLimit {
+    pub const ISC: ServerRateLimit = ServerRateLimit {
         requests: 100,
         window: Duration::from_secs(10),
     };
@@ -107,7 +107,7 @@ impl RateLimit {
     }
 }
 
-impl Default for RateLimit {
+impl Default for ServerRateLimit {
     fn default() -> Self {
         Self::ISC
     }
@@ -121,7 +121,7 @@ pub(crate) struct Settings {
     pub(crate) sources: Vec<Source>,
     pub(crate) pace: ClassificationPace,
     pub(crate) token_lifetime: Duration,
-    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) rate_limit: Option<ServerRateLimit>,
     pub(crate) org: String,
     pub(crate) pod: String,
     pub(crate) request_log_capacity: usize,
@@ -133,7 +133,7 @@ pub(crate) struct Settings {
 /// (scopes `idn:account:update idn:sources:manage`), the demo accounts
 /// ([`demo::accounts`]) and their sources ([`demo::sources`]), the
 /// [`ClassificationPace::default`] for source classification jobs, a
-/// token lifetime of 749 s, the rate limit [`RateLimit::ISC`] (100 requests
+/// token lifetime of 749 s, the rate limit [`ServerRateLimit::ISC`] (100 requests
 /// per 10 s per client), org `acme`, pod `emu01-local`, and a request log of
 /// the last 10,000 classify requests.
 #[derive(Debug, Clone)]
@@ -155,7 +155,7 @@ impl Default for EmulatorBuilder {
                 sources: Vec::new(),
                 pace: ClassificationPace::default(),
                 token_lifetime: DEFAULT_TOKEN_LIFETIME,
-                rate_limit: Some(RateLimit::ISC),
+                rate_limit: Some(ServerRateLimit::ISC),
                 org: "acme".to_owned(),
                 pod: "emu01-local".to_owned(),
                 request_log_capacity: 10_000,
@@ -263,7 +263,7 @@ impl EmulatorBuilder {
     }
 
     /// Sets the rate limit; `None` disables rate limiting.
-    pub fn rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+    pub fn rate_limit(mut self, limit: Option<ServerRateLimit>) -> Self {
         self.settings.rate_limit = limit;
         self
     }
@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(s.token_lifetime, Duration::from_secs(749));
         assert_eq!(
             s.rate_limit,
-            Some(RateLimit::new(100, Duration::from_secs(10)))
+            Some(ServerRateLimit::new(100, Duration::from_secs(10)))
         );
     }
 

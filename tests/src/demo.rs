@@ -120,7 +120,7 @@ pub fn accounts() -> Vec<Account> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::ClassificationMode;
+    use crate::accounts::ServerClassificationMode;
 
     /// The table in the module docs, checked.
     #[test]
@@ -139,13 +139,15 @@ mod tests {
         for (account, (id, default, ignore)) in accounts.iter().zip(expected) {
             assert_eq!(account.id, id);
             assert_eq!(
-                account.clone().apply(ClassificationMode::Default),
+                account.clone().apply(ServerClassificationMode::Default),
                 default,
                 "{}",
                 account.name
             );
             assert_eq!(
-                account.clone().apply(ClassificationMode::IgnoreManual),
+                account
+                    .clone()
+                    .apply(ServerClassificationMode::IgnoreManual),
                 ignore,
                 "{}",
                 account.name

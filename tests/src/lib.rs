@@ -19,13 +19,13 @@
 //! use std::time::Duration;
 //!
 //! use sailpoint_v2025::{ClassificationMode, Client};
-//! use sailpoint_v2025_testkit::{Emulator, Fault, RateLimit, demo};
+//! use sailpoint_v2025_testkit::{Emulator, Fault, ServerRateLimit, demo};
 //!
 //! #[tokio::main(flavor = "current_thread")]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let emu = Emulator::builder()
 //!         .client("my-client", "my-secret")
-//!         .rate_limit(Some(RateLimit::new(20, Duration::from_millis(200))))
+//!         .rate_limit(Some(ServerRateLimit::new(20, Duration::from_millis(200))))
 //!         .start()
 //!         .await?;
 //!     let client = Client::builder()
@@ -48,6 +48,10 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! [`Emulator::client`] does the SDK setup in one call (this URL, the demo
+//! credentials, no client-side rate limit unless asked), and
+//! [`Emulator::client_builder`] starts from the same settings.
 //!
 //! The emulator is plain HTTP: any client (reqwest, curl) can use it too;
 //! the endpoints below say exactly what it accepts and answers.
@@ -202,14 +206,14 @@
 //!
 //! # Rate limit
 //!
-//! On by default at ISC's documented limit, [`RateLimit::ISC`]: 100 requests
+//! On by default at ISC's documented limit, [`ServerRateLimit::ISC`]: 100 requests
 //! per 10 seconds per `client_id` (more tokens for the same client do not
 //! help). The limit is a fixed window per client: the window opens with the
-//! client's first counted request and lasts [`RateLimit::window`]; requests
-//! beyond [`RateLimit::requests`] in it get 429 and are not counted. Only
+//! client's first counted request and lasts [`ServerRateLimit::window`]; requests
+//! beyond [`ServerRateLimit::requests`] in it get 429 and are not counted. Only
 //! classify requests with a valid token count (not 401s, not faulted
 //! requests, not token requests). Scale time for fast tests, e.g.
-//! `RateLimit::new(20, Duration::from_millis(200))`; disable with
+//! `ServerRateLimit::new(20, Duration::from_millis(200))`; disable with
 //! `.rate_limit(None)` or [`EmulatorBuilder::without_rate_limit`]; change at
 //! runtime with [`Emulator::set_rate_limit`].
 //!
@@ -275,6 +279,7 @@ mod faults;
 mod machine_config;
 mod rate_limit;
 mod responses;
+mod sdk_client;
 mod server;
 mod source_endpoints;
 mod source_jobs;
@@ -285,12 +290,12 @@ mod state;
 mod tests;
 
 pub use accounts::{
-    Account, ClassificationMode, MACHINE_NAME_PREFIXES, MACHINE_NAME_SUBSTRING,
-    MACHINE_NAME_SUFFIXES, UnknownClassificationMode, criteria_says_machine,
+    Account, MACHINE_NAME_PREFIXES, MACHINE_NAME_SUBSTRING, MACHINE_NAME_SUFFIXES,
+    ServerClassificationMode, UnknownClassificationMode, criteria_says_machine,
 };
 pub use config::{
-    ALL_SCOPES, CLASSIFY_SCOPE, DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, OAuthClient, RateLimit,
-    SOURCES_MANAGE_SCOPE, SOURCES_READ_SCOPE,
+    ALL_SCOPES, CLASSIFY_SCOPE, DEFAULT_TOKEN_LIFETIME, EmulatorBuilder, OAuthClient,
+    SOURCES_MANAGE_SCOPE, SOURCES_READ_SCOPE, ServerRateLimit,
 };
 pub use counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 pub use faults::{Fault, InjectedFault};

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::config::RateLimit;
+use crate::config::ServerRateLimit;
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -14,24 +14,24 @@ struct Window {
 /// Counts requests per client id in fixed windows.
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
-    limit: Option<RateLimit>,
+    limit: Option<ServerRateLimit>,
     windows: HashMap<String, Window>,
 }
 
 impl RateLimiter {
-    pub(crate) fn new(limit: Option<RateLimit>) -> Self {
+    pub(crate) fn new(limit: Option<ServerRateLimit>) -> Self {
         Self {
             limit,
             windows: HashMap::new(),
         }
     }
 
-    pub(crate) fn set_limit(&mut self, limit: Option<RateLimit>) {
+    pub(crate) fn set_limit(&mut self, limit: Option<ServerRateLimit>) {
         self.limit = limit;
         self.windows.clear();
     }
 
-    pub(crate) fn limit(&self) -> Option<RateLimit> {
+    pub(crate) fn limit(&self) -> Option<ServerRateLimit> {
         self.limit
     }
 
@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn fixed_window() {
-        let mut rl = RateLimiter::new(Some(RateLimit::new(2, Duration::from_secs(10))));
+        let mut rl = RateLimiter::new(Some(ServerRateLimit::new(2, Duration::from_secs(10))));
         let t0 = Instant::now();
         assert!(rl.check("a", t0).is_ok());
         assert!(rl.check("a", t0 + Duration::from_secs(1)).is_ok());

@@ -21,7 +21,7 @@ use tower::ServiceExt;
 use crate::accounts::Account;
 use crate::auth;
 use crate::classify;
-use crate::config::{EmulatorBuilder, OAuthClient, RateLimit, Settings};
+use crate::config::{EmulatorBuilder, OAuthClient, ServerRateLimit, Settings};
 use crate::counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 use crate::demo;
 use crate::faults::{DropConnection, Endpoint, Fault, InjectedFault};
@@ -119,6 +119,14 @@ impl Emulator {
     /// The socket address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Runs `f` over the registered OAuth clients (in id order).
+    pub(crate) fn with_clients<R>(&self, f: impl FnOnce(&[OAuthClient]) -> R) -> R {
+        let clients: Vec<OAuthClient> = self
+            .shared
+            .with_state(|s| s.clients.values().cloned().collect());
+        f(&clients)
     }
 
     // ----- accounts -----
@@ -259,13 +267,13 @@ impl Emulator {
     // ----- rate limit -----
 
     /// The rate limit in force (`None`: disabled).
-    pub fn rate_limit(&self) -> Option<RateLimit> {
+    pub fn rate_limit(&self) -> Option<ServerRateLimit> {
         self.shared.with_state(|s| s.limiter.limit())
     }
 
     /// Changes the rate limit at runtime (`None` disables it); all windows
     /// restart.
-    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+    pub fn set_rate_limit(&self, limit: Option<ServerRateLimit>) {
         self.shared.with_state(|s| s.limiter.set_limit(limit));
     }
 

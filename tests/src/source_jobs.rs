@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::accounts::{Account, ClassificationMode};
+use crate::accounts::{Account, ServerClassificationMode};
 use crate::machine_config;
 use crate::sources::{Job, Source};
 use crate::state::State;
@@ -90,7 +90,7 @@ impl State {
                     Some(criteria) => machine_config::matches(criteria, account),
                     None => account.criteria_says_machine(),
                 };
-                account.apply_with(ClassificationMode::Default, verdict);
+                account.apply_with(ServerClassificationMode::Default, verdict);
             }
         }
         if let Some(job) = self.sources.get_mut(source_id).and_then(|s| s.job.as_mut()) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
-use crate::{Account, ClassificationMode, Emulator, Fault, RateLimit, demo};
+use crate::{Account, Emulator, Fault, ServerClassificationMode, ServerRateLimit, demo};
 
 fn http() -> Client {
     Client::builder()
@@ -322,30 +322,44 @@ async fn demo_accounts_answer_as_documented() {
 #[tokio::test]
 async fn manual_classification_rules() {
     let (emu, http, token) = demo_setup().await;
-    let call = |id: &'static str, mode: ClassificationMode| {
+    let call = |id: &'static str, mode: ServerClassificationMode| {
         classify(&http, &emu, &token, id, Some(mode.as_str())).send()
     };
 
     // Manually forced human with a service-account name.
     let id = demo::MANUAL_HUMAN_ID;
-    assert!(!is_machine(call(id, ClassificationMode::Default).await.expect("send")).await);
+    assert!(
+        !is_machine(
+            call(id, ServerClassificationMode::Default)
+                .await
+                .expect("send")
+        )
+        .await
+    );
     assert!(emu.account(id).expect("account").manually_classified);
     assert!(
         is_machine(
-            call(id, ClassificationMode::IgnoreManual)
+            call(id, ServerClassificationMode::IgnoreManual)
                 .await
                 .expect("send")
         )
         .await
     );
     // The manual mark is gone: default now follows the criteria.
-    assert!(is_machine(call(id, ClassificationMode::Default).await.expect("send")).await);
+    assert!(
+        is_machine(
+            call(id, ServerClassificationMode::Default)
+                .await
+                .expect("send")
+        )
+        .await
+    );
 
     // Forcing marks manual; default then keeps the forced value.
     let id = demo::MACHINE_ID;
     assert!(
         !is_machine(
-            call(id, ClassificationMode::ForceHuman)
+            call(id, ServerClassificationMode::ForceHuman)
                 .await
                 .expect("send")
         )
@@ -354,23 +368,37 @@ async fn manual_classification_rules() {
     let account = emu.account(id).expect("account");
     assert_eq!(account.is_machine, Some(false));
     assert!(account.manually_classified);
-    assert!(!is_machine(call(id, ClassificationMode::Default).await.expect("send")).await);
     assert!(
-        is_machine(
-            call(id, ClassificationMode::ForceMachine)
+        !is_machine(
+            call(id, ServerClassificationMode::Default)
                 .await
                 .expect("send")
         )
         .await
     );
-    assert!(is_machine(call(id, ClassificationMode::Default).await.expect("send")).await);
+    assert!(
+        is_machine(
+            call(id, ServerClassificationMode::ForceMachine)
+                .await
+                .expect("send")
+        )
+        .await
+    );
+    assert!(
+        is_machine(
+            call(id, ServerClassificationMode::Default)
+                .await
+                .expect("send")
+        )
+        .await
+    );
 
     // Accounts inserted at runtime, with awkward ids.
     let odd = Account::new("a b/c", "api-gateway");
     assert!(emu.insert_account(odd).is_none());
     assert!(
         is_machine(
-            call("a b/c", ClassificationMode::Default)
+            call("a b/c", ServerClassificationMode::Default)
                 .await
                 .expect("send")
         )
@@ -571,7 +599,7 @@ async fn other_paths_get_json_404_and_405() {
 #[tokio::test]
 async fn rate_limit_answers_429_with_retry_after() {
     let emu = Emulator::builder()
-        .rate_limit(Some(RateLimit::new(3, Duration::from_secs(60))))
+        .rate_limit(Some(ServerRateLimit::new(3, Duration::from_secs(60))))
         .client("other", "pw")
         .start()
         .await
@@ -626,7 +654,7 @@ async fn rate_limit_answers_429_with_retry_after() {
 #[tokio::test]
 async fn scaled_rate_limit_window_reopens() {
     let emu = Emulator::builder()
-        .rate_limit(Some(RateLimit::new(2, Duration::from_millis(300))))
+        .rate_limit(Some(ServerRateLimit::new(2, Duration::from_millis(300))))
         .start()
         .await
         .expect("start");

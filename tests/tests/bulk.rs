@@ -90,7 +90,7 @@ fn max_in_window(times: &[i64], window: Duration) -> usize {
 /// and no 500 ms window sees more than 50 requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_limiter_holds_a_burst_of_300_to_the_configured_rate() {
-    use sailpoint_v2025_testkit::RateLimit as ServerLimit;
+    use sailpoint_v2025_testkit::ServerRateLimit as ServerLimit;
     let period = Duration::from_millis(500);
     let emu = Emulator::builder()
         .accounts(accounts(300))

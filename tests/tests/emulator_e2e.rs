@@ -260,7 +260,7 @@ async fn short_lived_tokens_during_a_run_of_500_calls() {
     assert_eq!(results.len(), 500);
     for (id, result) in &results {
         let r = result.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(r.is_machine, id == demo::MACHINE_ID);
+        assert_eq!(r.is_machine, *id == demo::MACHINE_ID);
     }
     assert!(
         elapsed >= Duration::from_secs(4),
@@ -308,7 +308,7 @@ async fn short_lived_tokens_during_a_run_of_500_calls() {
 /// one is waited out (`Retry-After: 1`) and retried, so every id ends with its answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_rate_limit_429s_are_waited_out_and_nothing_is_lost() {
-    use sailpoint_v2025_testkit::RateLimit as ServerLimit;
+    use sailpoint_v2025_testkit::ServerRateLimit as ServerLimit;
     let emu = Emulator::builder()
         .rate_limit(Some(ServerLimit::new(10, Duration::from_millis(500))))
         .start()

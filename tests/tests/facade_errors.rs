@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use sailpoint_v2025::{Client, Error, RetryConfig};
-use sailpoint_v2025_testkit::{Emulator, Fault, OAuthClient, RateLimit as ServerRateLimit, demo};
+use sailpoint_v2025_testkit::{Emulator, Fault, OAuthClient, ServerRateLimit, demo};
 
 use common::one_shot;
 

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use sailpoint_v2025::Error;
-use sailpoint_v2025_testkit::{Emulator, Fault, RateLimit as ServerRateLimit, demo};
+use sailpoint_v2025_testkit::{Emulator, Fault, ServerRateLimit, demo};
 
 /// Generous upper bound for "returned without waiting long" on a loaded machine.
 const GENEROUS: Duration = Duration::from_secs(10);

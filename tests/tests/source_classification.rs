@@ -13,7 +13,7 @@ use sailpoint_v2025::{
     SourceClassificationStatus,
 };
 use sailpoint_v2025_testkit::{
-    ClassificationPace, Emulator, Fault, RateLimit as EmuLimit, Source, demo,
+    ClassificationPace, Emulator, Fault, ServerRateLimit as EmuLimit, Source, demo,
 };
 
 const BIG: &str = "big-source";

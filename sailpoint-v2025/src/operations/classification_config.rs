@@ -59,7 +59,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
     /// let config = client
-    ///     .get_machine_classification_config("2c9180835d2e5168015d32f890ca1581")
+    ///     .get_machine_classification_config("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;
     /// println!("enabled: {}, method: {:?}", config.enabled, config.classification_method);
     /// # Ok(()) }
@@ -97,7 +97,7 @@ impl Client {
     ///     ..Default::default()
     /// };
     /// let stored = client
-    ///     .set_machine_classification_config("2c9180835d2e5168015d32f890ca1581", config)
+    ///     .set_machine_classification_config("2c9180835d2e5168015d32f890ca0001", config)
     ///     .await?;
     /// println!("created {:?}", stored.created);
     /// # Ok(()) }
@@ -119,7 +119,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
     /// client
-    ///     .delete_machine_classification_config("2c9180835d2e5168015d32f890ca1581")
+    ///     .delete_machine_classification_config("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;
     /// # Ok(()) }
     /// ```

@@ -15,7 +15,7 @@ use crate::{ClassificationMode, Client, Error, SendClassifyMachineAccount200Resp
 ///
 /// ```no_run
 /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), Box<dyn std::error::Error>> {
-/// let task = tokio::spawn(client.send_classify_machine_account("ef38f94347e94562b5bb8424a56397d8").send());
+/// let task = tokio::spawn(client.send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001").send());
 /// let result = task.await??;
 /// println!("machine: {}", result.is_machine);
 /// # Ok(()) }

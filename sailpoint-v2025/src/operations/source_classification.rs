@@ -68,7 +68,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
     /// let started = client
-    ///     .send_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca1581")
+    ///     .send_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;
     /// println!("{:?} accounts submitted", started.accounts_submitted_for_processing);
     /// # Ok(()) }
@@ -90,7 +90,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
     /// let status = client
-    ///     .get_classify_machine_account_from_source_status("2c9180835d2e5168015d32f890ca1581")
+    ///     .get_classify_machine_account_from_source_status("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;
     /// if let Some(counts) = &status.counts {
     ///     println!("{:?}: {}/{}", status.status, counts.completed, counts.expected);
@@ -114,7 +114,7 @@ impl Client {
     /// ```no_run
     /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
     /// client
-    ///     .delete_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca1581")
+    ///     .delete_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;
     /// # Ok(()) }
     /// ```

@@ -11,7 +11,10 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::error::Redacted;
+use crate::runtime::api_host;
 use crate::runtime::auth::Credentials;
+use crate::runtime::config_names::{self, Saw, UnknownName};
+use crate::runtime::credential_pair::{self, Half};
 use crate::{Client, Error, RateLimit, RetryConfig};
 
 /// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
@@ -34,7 +37,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on a response body: 4 MiB (see [`ClientBuilder::max_response_bytes`]).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MAX_RESPONSE_BYTES;
 
-const API_VERSION_PATH: &str = "/v2025";
+pub(crate) const API_VERSION_PATH: &str = "/v2025";
 
 /// Builds a [`Client`].
 ///
@@ -42,7 +45,17 @@ const API_VERSION_PATH: &str = "/v2025";
 /// (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`, `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), then
 /// `./config.json` (`BaseURL`, `ClientId`, `ClientSecret`). Credentials are taken as a unit
 /// from the first of those places that has any: a ready access token there wins over client
-/// credentials there.
+/// credentials there, and a client id and secret are a pair, never one from each place (a
+/// `SAIL_CLIENT_SECRET` without `SAIL_CLIENT_ID` is an error even when `config.json` has a
+/// `ClientId`: that id may belong to another client).
+///
+/// What configuration saw and did not read is said too: a `SAIL_*` (or `SAILPOINT_*`)
+/// variable or a `config.json` key it does not know is named, with the known name it most
+/// likely meant (`BaseUrl` -> `BaseURL`, `SAIL_TENANT` -> `SAIL_BASE_URL`), in the
+/// [`Error::Config`] of a missing setting and as a `tracing` warning when the client builds;
+/// where each setting came from is logged at debug level. The base URL must be the tenant's
+/// API host: the web UI's host (`https://acme.identitynow.com`) and a path other than
+/// `/v2025` (`/beta`, `/v3`) are refused with the URL to use instead.
 ///
 /// | setting | builder | default |
 /// |---|---|---|
@@ -145,7 +158,9 @@ impl ClientBuilder {
     /// The tenant's API host, e.g. `https://acme.api.identitynow.com`. `/v2025` and
     /// `/oauth/token` are appended by the client; a trailing slash or an already present
     /// `/v2025` is tolerated. A URL with credentials (`user:password@`), a query or a fragment
-    /// is refused (and its password never echoed).
+    /// is refused (and its password never echoed), and so are the web UI's host
+    /// (`https://acme.identitynow.com`: use `https://acme.api.identitynow.com`) and any other
+    /// path (`/beta` would become `/beta/v2025`: this SDK speaks v2025 only).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(BaseUrl::Url(url.into()));
         self
@@ -301,6 +316,17 @@ impl ClientBuilder {
             };
             value.filter(|v| !v.trim().is_empty())
         };
+        // Names that look meant for this SDK but are not read: reported with the closest known
+        // name, in the error of a missing setting and as warnings.
+        let mut unknown_names = match &self.environment {
+            Some(vars) => config_names::unknown_env_vars(vars.keys().map(String::as_str)),
+            None => {
+                let names: Vec<String> = std::env::vars_os()
+                    .filter_map(|(name, _)| name.into_string().ok())
+                    .collect();
+                config_names::unknown_env_vars(names.iter().map(String::as_str))
+            }
+        };
         let file_path = self
             .config_file
             .clone()
@@ -322,6 +348,8 @@ impl ClientBuilder {
             None => format!("{} (not found)", file_path.display()),
         };
         let file = file.unwrap_or_default();
+        unknown_names.extend(file.unknown_keys.iter().cloned());
+        let saw = Saw(&unknown_names);
 
         if self.max_response_bytes == 0 {
             return Err(Error::config(
@@ -335,66 +363,119 @@ impl ClientBuilder {
             Some(BaseUrl::Tenant(name)) => Some(tenant_url(name)?),
             None => None,
         };
+        let base_url_from = if let Some(given) = &self.base_url {
+            match given {
+                BaseUrl::Url(_) => "builder .base_url()".to_owned(),
+                BaseUrl::Tenant(_) => "builder .tenant()".to_owned(),
+            }
+        } else if env(ENV_BASE_URL).is_some() {
+            format!("environment {ENV_BASE_URL}")
+        } else {
+            format!("{file_label} key BaseURL")
+        };
         let base_url = builder_base_url
             .or_else(|| env(ENV_BASE_URL))
             .or(file.base_url)
             .ok_or_else(|| {
                 Error::config(
                     "base URL",
-                    "not set",
+                    format!("not set{saw}"),
                     format!(
                         "builder .base_url()/.tenant(), environment {ENV_BASE_URL}, {file_label} key BaseURL"
                     ),
                 )
             })?;
-        let endpoints = Endpoints::parse(&base_url, self.allow_insecure_http)?;
+        // A refused base URL names where it came from (the message shows the URL itself).
+        let endpoints =
+            Endpoints::parse(&base_url, self.allow_insecure_http).map_err(|err| match err {
+                Error::Config {
+                    setting, problem, ..
+                } => Error::config(
+                    setting,
+                    problem,
+                    format!("the base URL from {base_url_from}"),
+                ),
+                other => other,
+            })?;
 
         let looked_at_credentials = format!(
             "builder .client_credentials()/.access_token(), environment {ENV_ACCESS_TOKEN} or \
              {ENV_CLIENT_ID}+{ENV_CLIENT_SECRET}, {file_label} keys ClientId+ClientSecret"
         );
-        let credentials = if let Some(credentials) = &self.credentials {
-            credentials.clone()
+        let (credentials, credentials_from) = if let Some(credentials) = &self.credentials {
+            (credentials.clone(), "builder".to_owned())
         } else if let Some(token) = env(ENV_ACCESS_TOKEN) {
-            Credentials::AccessToken(SecretString::from(token))
+            (
+                Credentials::AccessToken(SecretString::from(token)),
+                format!("environment {ENV_ACCESS_TOKEN}"),
+            )
         } else {
-            // As a unit: an id from the environment is never paired with a secret from the
+            // As a pair: an id from the environment is never paired with a secret from the
             // file (that could send one client's secret under another client's id).
             let (env_id, env_secret) = (env(ENV_CLIENT_ID), env(ENV_CLIENT_SECRET));
-            let (client_id, client_secret) = if env_id.is_some() || env_secret.is_some() {
+            let from_env = env_id.is_some() || env_secret.is_some();
+            let (client_id, client_secret) = if from_env {
                 (env_id, env_secret)
             } else {
-                (file.client_id, file.client_secret)
+                (file.client_id.clone(), file.client_secret.clone())
+            };
+            let place = if from_env {
+                format!("environment {ENV_CLIENT_ID}+{ENV_CLIENT_SECRET}")
+            } else {
+                format!("{file_label} keys ClientId+ClientSecret")
             };
             match (client_id, client_secret) {
-                (Some(client_id), Some(client_secret)) => Credentials::ClientCredentials {
-                    client_id,
-                    client_secret: SecretString::from(client_secret),
-                },
+                (Some(client_id), Some(client_secret)) => (
+                    Credentials::ClientCredentials {
+                        client_id,
+                        client_secret: SecretString::from(client_secret),
+                    },
+                    place,
+                ),
                 (Some(_), None) => {
-                    return Err(Error::config(
-                        "client secret",
-                        "a client id is set but no client secret",
+                    return Err(credential_pair::missing_half(
+                        Half::ClientSecret,
+                        from_env,
+                        file.client_secret.is_some(),
+                        &file_label,
+                        saw,
                         looked_at_credentials,
                     ));
                 }
                 (None, Some(_)) => {
-                    return Err(Error::config(
-                        "client id",
-                        "a client secret is set but no client id",
+                    return Err(credential_pair::missing_half(
+                        Half::ClientId,
+                        from_env,
+                        file.client_id.is_some(),
+                        &file_label,
+                        saw,
                         looked_at_credentials,
                     ));
                 }
                 (None, None) => {
                     return Err(Error::config(
                         "credentials",
-                        "neither an access token nor client credentials are set",
+                        format!("neither an access token nor client credentials are set{saw}"),
                         looked_at_credentials,
                     ));
                 }
             }
         };
         credentials.validate()?;
+        for unknown in &unknown_names {
+            tracing::warn!(target: "sailpoint_v2025::config", "{unknown}");
+        }
+        tracing::debug!(
+            target: "sailpoint_v2025::config",
+            base_url = %endpoints.host,
+            base_url_from = %base_url_from,
+            credentials = match &credentials {
+                Credentials::ClientCredentials { .. } => "client credentials",
+                Credentials::AccessToken(_) => "access token",
+            },
+            credentials_from = %credentials_from,
+            "configuration resolved"
+        );
         Ok(Resolved {
             endpoints,
             credentials,
@@ -484,6 +565,7 @@ impl Endpoints {
                 looked_at,
             ));
         }
+        api_host::check(&url, &host, &shown, looked_at)?;
         let mut root = url.as_str().trim_end_matches('/').to_string();
         if let Some(stripped) = root.strip_suffix(API_VERSION_PATH) {
             root = stripped.trim_end_matches('/').to_string();
@@ -546,6 +628,12 @@ struct ConfigFile {
     client_id: Option<String>,
     #[serde(rename = "ClientSecret")]
     client_secret: Option<String>,
+    /// The other keys, names only (their values are skipped unread: they may be secrets).
+    #[serde(flatten)]
+    other_keys: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+    /// The other keys with the known key each most likely meant.
+    #[serde(skip)]
+    unknown_keys: Vec<UnknownName>,
 }
 
 impl ConfigFile {
@@ -581,6 +669,10 @@ impl ConfigFile {
             base_url: non_empty(file.base_url),
             client_id: non_empty(file.client_id),
             client_secret: non_empty(file.client_secret),
+            unknown_keys: config_names::unknown_file_keys(
+                file.other_keys.keys().map(String::as_str),
+            ),
+            other_keys: Default::default(),
         }))
     }
 }

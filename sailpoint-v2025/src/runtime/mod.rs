@@ -1,8 +1,11 @@
 //! The runtime every operation runs on: configuration, authentication, the one execution path
 //! (rate limit, retries, deadline), reading responses, and the HTTP transport.
 
+mod api_host;
 pub(crate) mod auth;
 pub(crate) mod config;
+mod config_names;
+mod credential_pair;
 #[cfg(test)]
 mod decode_proptest;
 pub(crate) mod execute;

@@ -1,4 +1,5 @@
-//! Classifying many accounts: a lazily-pulled, bounded-concurrency stream of results.
+//! Classifying many accounts: a lazily-pulled, bounded-concurrency stream of results, each with
+//! the caller's item.
 
 use std::fmt;
 use std::pin::Pin;
@@ -6,21 +7,30 @@ use std::task::{Context, Poll};
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
+use crate::workflows::bulk_account::BulkAccount;
 use crate::{ClassificationMode, Client, Error, SendClassifyMachineAccount200Response};
 
-/// One item of a bulk run: the account id as given, and its result.
-pub type BulkItem = (String, Result<SendClassifyMachineAccount200Response, Error>);
+/// One result of a bulk run: the caller's item as given (by default an account id `String`),
+/// and its result.
+pub type BulkItem<T = String> = (T, Result<SendClassifyMachineAccount200Response, Error>);
 
 /// Default number of calls in flight in a bulk run.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// A bulk classification, created by [`Client::classify_accounts`] or
-/// [`Client::classify_account_stream`]; it is a [`Stream`] of [`BulkItem`]s.
+/// [`Client::classify_account_stream`]; it is a [`Stream`] of [`BulkItem`]s: each of the
+/// caller's items (any [`BulkAccount`]: an id, an `(id, mode)` pair, your own row type) with
+/// its result.
 ///
-/// * **Nothing is lost**: exactly one item per id given, duplicates included, whatever fails
+/// * **Nothing is lost**: exactly one result per item given, duplicates included, whatever fails
 ///   (failures are `Err` items, never a short stream).
-/// * **Flat memory**: ids are pulled from the input only as calls start, so at most
-///   `concurrency` ids are held at a time, whatever the input's length.
+/// * **Flat memory**: items are pulled from the input only as calls start, so at most
+///   `concurrency` items are held at a time, whatever the input's length.
+/// * **A mode per item**: an item's [`BulkAccount::classification_mode`] wins over the run's
+///   [`classification_mode`](Self::classification_mode).
+/// * **Borrowed or owned**: items may borrow from the caller (`&ids`, `ids.iter()`); the
+///   stream then lives as long as they do (`'a`). With owned items it is `'static` and can be
+///   `tokio::spawn`ed.
 /// * **Paced**: every call goes through the client's rate limit, retries and token handling;
 ///   a 429 pauses all workers.
 /// * Items arrive as calls complete; [`ordered(true)`](Self::ordered) yields them in input order.
@@ -30,9 +40,13 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// use futures::StreamExt;
 /// use sailpoint_v2025::ClassificationMode;
 ///
-/// let ids = vec!["ef38f94347e94562b5bb8424a56397d8", "2c9180835d2e5168015d32f890ca1581"];
+/// let ids = vec![
+///     "2c9180857a1b4f1e017a1b5c0e3a0001".to_string(),
+///     "2c9180857a1b4f1e017a1b5c0e3a0002".to_string(),
+/// ];
+/// // Borrowed: `ids` stays usable after the run.
 /// let mut results = client
-///     .classify_accounts(ids)
+///     .classify_accounts(&ids)
 ///     .classification_mode(ClassificationMode::Default)
 ///     .concurrency(8);
 /// while let Some((id, result)) = results.next().await {
@@ -41,19 +55,23 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 ///         Err(err) => eprintln!("{id}: {err}"),
 ///     }
 /// }
+/// // A mode per id: `(id, mode)` pairs.
+/// let pairs = ids.iter().map(|id| (id, ClassificationMode::ForceMachine));
+/// let forced = client.classify_accounts(pairs).count().await;
+/// assert_eq!(forced, ids.len());
 /// # }
 /// ```
 #[must_use = "a stream does nothing until polled"]
-pub struct BulkClassify {
+pub struct BulkClassify<'a, T = String> {
     client: Client,
-    ids: Option<BoxStream<'static, String>>,
+    items: Option<BoxStream<'a, T>>,
     mode: ClassificationMode,
     concurrency: usize,
     ordered: bool,
-    running: Option<BoxStream<'static, BulkItem>>,
+    running: Option<BoxStream<'a, BulkItem<T>>>,
 }
 
-impl fmt::Debug for BulkClassify {
+impl<T> fmt::Debug for BulkClassify<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BulkClassify")
             .field("mode", &self.mode)
@@ -64,11 +82,11 @@ impl fmt::Debug for BulkClassify {
     }
 }
 
-impl BulkClassify {
-    pub(crate) fn new(client: Client, ids: BoxStream<'static, String>) -> Self {
+impl<'a, T: BulkAccount + Send + 'a> BulkClassify<'a, T> {
+    pub(crate) fn new(client: Client, items: BoxStream<'a, T>) -> Self {
         Self {
             client,
-            ids: Some(ids),
+            items: Some(items),
             mode: ClassificationMode::Default,
             concurrency: DEFAULT_CONCURRENCY,
             ordered: false,
@@ -76,7 +94,8 @@ impl BulkClassify {
         }
     }
 
-    /// The classification mode for every account (default [`ClassificationMode::Default`]).
+    /// The classification mode for every item that does not choose its own
+    /// ([`BulkAccount::classification_mode`]); default [`ClassificationMode::Default`].
     pub fn classification_mode(mut self, mode: ClassificationMode) -> Self {
         self.mode = mode;
         self
@@ -96,16 +115,20 @@ impl BulkClassify {
         self
     }
 
-    fn start(&mut self) -> Option<&mut BoxStream<'static, BulkItem>> {
+    fn start(&mut self) -> Option<&mut BoxStream<'a, BulkItem<T>>> {
         if self.running.is_none() {
-            let ids = self.ids.take()?;
+            let items = self.items.take()?;
             let client = self.client.clone();
-            let mode = self.mode;
-            let calls = ids.map(move |id| {
+            let run_mode = self.mode;
+            let calls = items.map(move |item| {
                 let client = client.clone();
+                let mode = item.classification_mode().unwrap_or(run_mode);
+                // An owned copy of the id: the call then holds no borrow of the item, so an
+                // item needs to be `Send` only, not `Sync`.
+                let id = item.account_id().to_owned();
                 async move {
                     let result = client.classify(&id, mode).await;
-                    (id, result)
+                    (item, result)
                 }
             });
             self.running = Some(if self.ordered {
@@ -118,8 +141,8 @@ impl BulkClassify {
     }
 }
 
-impl Stream for BulkClassify {
-    type Item = BulkItem;
+impl<'a, T: BulkAccount + Send + 'a> Stream for BulkClassify<'a, T> {
+    type Item = BulkItem<T>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         // All fields are Unpin (boxed streams), so this is safe projection-free access.
@@ -132,24 +155,28 @@ impl Stream for BulkClassify {
 }
 
 impl Client {
-    /// Classifies many accounts, pulling ids lazily from any iterator; see [`BulkClassify`].
-    pub fn classify_accounts<I>(&self, ids: I) -> BulkClassify
+    /// Classifies many accounts, pulling items lazily from any iterator; see [`BulkClassify`].
+    ///
+    /// An item is anything that names an account ([`BulkAccount`]): ids owned or borrowed
+    /// (`vec_of_strings`, `&vec_of_strings`, `["id1", "id2"]`), `(id, ClassificationMode)` pairs
+    /// for a mode per id, or your own row type. Each result comes back with its item.
+    pub fn classify_accounts<'a, I>(&self, items: I) -> BulkClassify<'a, I::Item>
     where
         I: IntoIterator,
-        I::Item: Into<String> + 'static,
-        I::IntoIter: Send + 'static,
+        I::Item: BulkAccount + Send + 'a,
+        I::IntoIter: Send + 'a,
     {
-        let ids = futures::stream::iter(ids.into_iter().map(Into::into));
-        BulkClassify::new(self.clone(), ids.boxed())
+        let items = futures::stream::iter(items);
+        BulkClassify::new(self.clone(), items.boxed())
     }
 
-    /// Classifies many accounts, pulling ids lazily from a [`Stream`] (e.g. lines of a file
-    /// read asynchronously); see [`BulkClassify`].
-    pub fn classify_account_stream<S>(&self, ids: S) -> BulkClassify
+    /// Classifies many accounts, pulling items lazily from a [`Stream`] (e.g. lines of a file
+    /// read asynchronously); see [`BulkClassify`] and [`classify_accounts`](Self::classify_accounts).
+    pub fn classify_account_stream<'a, S>(&self, items: S) -> BulkClassify<'a, S::Item>
     where
-        S: Stream + Send + 'static,
-        S::Item: Into<String>,
+        S: Stream + Send + 'a,
+        S::Item: BulkAccount + Send + 'a,
     {
-        BulkClassify::new(self.clone(), ids.map(Into::into).boxed())
+        BulkClassify::new(self.clone(), items.boxed())
     }
 }

@@ -38,7 +38,7 @@ const FINAL_STATUSES: [&str; 3] = ["COMPLETED", "CANCELLED", "TERMINATED"];
 /// use futures::StreamExt;
 ///
 /// let mut job = client
-///     .classify_source("2c9180835d2e5168015d32f890ca1581")
+///     .classify_source("2c9180835d2e5168015d32f890ca0001")
 ///     .poll_interval(std::time::Duration::from_secs(5));
 /// let cancel = job.cancel_handle();
 /// tokio::spawn(async move {

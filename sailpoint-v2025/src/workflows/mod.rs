@@ -3,6 +3,7 @@
 //! classification job.
 
 pub(crate) mod bulk;
+pub(crate) mod bulk_account;
 pub(crate) mod classify_source;
 pub(crate) mod graceful_stop;
 pub(crate) mod journal;
