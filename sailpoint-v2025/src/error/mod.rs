@@ -2,6 +2,8 @@
 //! bounded and escaped, and how secrets are redacted from it.
 
 pub(crate) mod redact;
+#[cfg(test)]
+mod redact_proptest;
 pub(crate) mod server_text;
 
 use std::error::Error as StdError;
