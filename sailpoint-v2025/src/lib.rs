@@ -106,6 +106,7 @@ mod runtime;
 mod workflows;
 
 pub use client::Client;
+pub use error::kind::ErrorKind;
 pub use error::server_text::MAX_BODY_SNIPPET_BYTES;
 pub use error::{DecodeError, Error, ResponseDetails, TransportError};
 pub use operations::classification_config::{
@@ -158,12 +159,16 @@ pub use sailpoint_v2025_client::types::ErrorMessageDto;
 /// SailPoint's error body (`detailCode`, `trackingId`, `messages`, `causes`), as sent with a
 /// `400`, `403` or `500` and carried by the matching [`Error`] variant.
 pub use sailpoint_v2025_client::types::ErrorResponseDto;
-/// The body of a `401 Unauthorized` (`{"error": "JWT validation failed: ..."}`), carried by the
-/// matching [`Error`] variant.
-pub use sailpoint_v2025_client::types::ListAccessProfiles401Response;
-/// The body of a `429 Too Many Requests` (`{"message": ...}`), carried by the matching [`Error`]
-/// variant.
-pub use sailpoint_v2025_client::types::ListAccessProfiles429Response;
+/// The body of a `401 Unauthorized` (`{"error": "JWT validation failed: ..."}`), carried by
+/// [`Error::Unauthorized`]. SailPoint's SDKs call it [`ListAccessProfiles401Response`].
+pub use sailpoint_v2025_client::types::ListAccessProfiles401Response as UnauthorizedBody;
+/// The body of a `429 Too Many Requests` (`{"message": " Rate Limit Exceeded "}`), carried by
+/// [`Error::TooManyRequests`]. SailPoint's SDKs call it [`ListAccessProfiles429Response`].
+pub use sailpoint_v2025_client::types::ListAccessProfiles429Response as TooManyRequestsBody;
+/// SailPoint's name (in its spec and SDKs) for [`UnauthorizedBody`], the body of a `401`.
+pub type ListAccessProfiles401Response = UnauthorizedBody;
+/// SailPoint's name (in its spec and SDKs) for [`TooManyRequestsBody`], the body of a `429`.
+pub type ListAccessProfiles429Response = TooManyRequestsBody;
 /// Where the locale of an [`ErrorMessageDto`] came from (`DEFAULT` or `REQUEST`; an open
 /// string, since SailPoint may add values).
 pub use sailpoint_v2025_client::types::LocaleOrigin;

@@ -247,6 +247,12 @@ pub(crate) fn decode_error(
             body: decode_opt(&value),
             response,
         },
+        // Whatever the body and whether or not the operation documents it: an unknown id is
+        // not an outage.
+        404 => Error::NotFound {
+            body: error_dto(&value),
+            response,
+        },
         429 => Error::TooManyRequests {
             body: decode_opt(&value),
             retry_after,
@@ -254,9 +260,7 @@ pub(crate) fn decode_error(
         },
         _ => Error::UnexpectedStatus {
             status,
-            detail: decode_opt::<ErrorResponseDto>(&value)
-                .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
-                .map(Box::new),
+            detail: error_dto(&value),
             retry_after,
             response,
         },
@@ -277,6 +281,16 @@ fn typed_body<T: DeserializeOwned>(
         }),
         Err(_) => serde_json::from_slice::<T>(json),
     }
+}
+
+/// The body as an `ErrorResponseDto`, when it is one: every field of that model is optional, so
+/// any JSON object would decode; one with neither a `detailCode` nor a `trackingId` is not.
+fn error_dto(
+    value: &Result<serde_json::Value, serde_json::Error>,
+) -> Option<Box<ErrorResponseDto>> {
+    decode_opt::<ErrorResponseDto>(value)
+        .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
+        .map(Box::new)
 }
 
 fn decode_opt<T: DeserializeOwned>(
