@@ -113,12 +113,15 @@ pub use operations::classification_config::{
     DeleteMachineClassificationConfigRequest, GetMachineClassificationConfigRequest,
     SetMachineClassificationConfigRequest,
 };
+#[allow(deprecated)]
 pub use operations::classify::ClassifyRequest;
+pub use operations::classify::SendClassifyMachineAccountRequest;
 pub use operations::path_id::MAX_ACCOUNT_ID_BYTES;
 pub use operations::source_classification::{
     DeleteClassifyMachineAccountFromSourceRequest,
     GetClassifyMachineAccountFromSourceStatusRequest, SendClassifyMachineAccountFromSourceRequest,
 };
+pub use operations::source_job_status::{SourceClassificationStatusExt, SourceJobStatus};
 pub use runtime::config::{
     ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
