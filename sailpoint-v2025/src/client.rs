@@ -54,6 +54,19 @@ impl fmt::Debug for Client {
     }
 }
 
+impl ClientBuilder {
+    /// Resolves the configuration and builds the client. Performs no I/O except reading the
+    /// config file; the first token is fetched on the first call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the setting and the places looked at when the base URL or
+    /// credentials are missing or malformed.
+    pub fn build(self) -> Result<Client, Error> {
+        Client::from_builder(self)
+    }
+}
+
 impl Client {
     /// A builder for a client; settings it leaves unset come from the environment and
     /// `./config.json` (see [`ClientBuilder`]).

@@ -5,6 +5,7 @@ pub(crate) mod kind;
 pub(crate) mod redact;
 #[cfg(test)]
 mod redact_proptest;
+pub(crate) mod retryable;
 pub(crate) mod server_text;
 
 use std::error::Error as StdError;
@@ -440,7 +441,7 @@ impl Error {
     /// # }
     /// ```
     pub fn is_retryable(&self) -> bool {
-        crate::runtime::retry::is_retryable(self)
+        retryable::is_retryable(self)
     }
 
     /// A short, stable name for the kind of error, handy for metrics and summaries

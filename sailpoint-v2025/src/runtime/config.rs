@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::Redacted;
 use crate::runtime::auth::Credentials;
-use crate::{Client, Error, RateLimit, RetryConfig};
+use crate::{Error, RateLimit, RetryConfig};
 
 /// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
 pub const ENV_BASE_URL: &str = "SAIL_BASE_URL";
@@ -281,16 +281,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Resolves the configuration and builds the client. Performs no I/O except reading the
-    /// config file; the first token is fetched on the first call.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] naming the setting and the places looked at when the base URL or
-    /// credentials are missing or malformed.
-    pub fn build(self) -> Result<Client, Error> {
-        Client::from_builder(self)
-    }
+    // `build()` is in `client.rs`: the client depends on its configuration, not the reverse.
 
     /// Resolves base URL and credentials by precedence.
     pub(crate) fn resolve(&self) -> Result<Resolved, Error> {

@@ -15,7 +15,8 @@ pub type BulkItem = (String, Result<SendClassifyMachineAccount200Response, Error
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// A bulk classification, created by [`Client::classify_accounts`] or
-/// [`Client::classify_account_stream`]; it is a [`Stream`] of [`BulkItem`]s.
+/// [`Client::classify_account_stream`]; it is a [`Stream`](https://docs.rs/futures-util/0.3/futures_util/stream/trait.Stream.html)
+/// of [`BulkItem`]s.
 ///
 /// * **Nothing is lost**: exactly one item per id given, duplicates included, whatever fails
 ///   (failures are `Err` items, never a short stream).
@@ -143,7 +144,8 @@ impl Client {
         BulkClassify::new(self.clone(), ids.boxed())
     }
 
-    /// Classifies many accounts, pulling ids lazily from a [`Stream`] (e.g. lines of a file
+    /// Classifies many accounts, pulling ids lazily from a
+    /// [`Stream`](https://docs.rs/futures-util/0.3/futures_util/stream/trait.Stream.html) (e.g. lines of a file
     /// read asynchronously); see [`BulkClassify`].
     pub fn classify_account_stream<S>(&self, ids: S) -> BulkClassify
     where

@@ -16,8 +16,8 @@ use crate::{Client, Error, SourceClassificationStatus, SourceJobStatus};
 /// The default time between two status requests.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 
-/// A source classification in progress, created by [`Client::classify_source`]: a [`Stream`] of
-/// status snapshots.
+/// A source classification in progress, created by [`Client::classify_source`]: a
+/// [`Stream`](https://docs.rs/futures-util/0.3/futures_util/stream/trait.Stream.html) of status snapshots.
 ///
 /// When first polled it starts the job (`POST /v2025/sources/{sourceId}/classify`), then asks
 /// for its status (`GET`) every [`poll_interval`](Self::poll_interval) and yields each answer,
