@@ -36,7 +36,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MA
 
 const API_VERSION_PATH: &str = "/v2025";
 
-/// Builds a [`Client`].
+/// Builds a [`Client`](crate::Client).
 ///
 /// Each setting is taken from, in order of precedence: this builder, the environment
 /// (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`, `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), then
