@@ -26,7 +26,9 @@ use crate::{ErrorResponseDto, TooManyRequestsBody, UnauthorizedBody};
 /// [`Error::kind`] to inspect an error without matching on variants.
 ///
 /// * No variant ever contains a client secret or an access token: server text is redacted
-///   (raw, percent-, form-, JSON- and HTML-encoded forms) before it is kept.
+///   (raw, percent-, form-, JSON- and HTML-encoded forms, forms escaped twice, and the base64
+///   forms of each secret and of `client_id:secret`) before it is kept, and the strings of a
+///   decoded body again after decoding.
 /// * Server text is kept bounded ([`ResponseDetails::body`], at most 4 KiB) and `Display`
 ///   escapes control characters, so an error can be logged as is.
 /// * `Display` never repeats the source error: walk [`source()`](StdError::source) (as

@@ -155,8 +155,10 @@ impl Client {
 
     /// The status of a source's latest classification job:
     /// `GET /v2025/sources/{sourceId}/classify`. `status` is `STARTED`, `COLLECTED`,
-    /// `COMPLETED`, `CANCELLED` or `TERMINATED` (kept as an open string), and `counts` has
-    /// `expected`, `received` and `completed` accounts.
+    /// `COMPLETED`, `CANCELLED` or `TERMINATED`, or a value SailPoint adds later: kept as an
+    /// open string, read it as a [`SourceJobStatus`](crate::SourceJobStatus) with
+    /// [`job_status()`](crate::SourceClassificationStatusExt::job_status). `counts` has
+    /// `expected`, `received` and `completed` accounts (`u64`).
     ///
     /// **Retries:** a read, idempotent: retried on every retryable failure.
     ///
