@@ -13,7 +13,8 @@
 //! * **Bulk runs**: [`Client::classify_accounts`] streams one result per id, with bounded
 //!   concurrency and flat memory, whatever fails.
 //! * **Typed errors**: one [`Error`] with a variant per documented status carrying SailPoint's
-//!   body, and [`Error::status`], [`Error::tracking_id`], [`Error::retry_after`].
+//!   body (a 404 is [`Error::NotFound`] on every operation), [`Error::error_kind`] to match on
+//!   ([`ErrorKind`]), and [`Error::status`], [`Error::tracking_id`], [`Error::retry_after`].
 //! * **No leaks**: client secrets and tokens never appear in `Debug`, `Display`, logs or errors.
 //!
 //! # Quickstart
@@ -90,6 +91,9 @@
 //! gives you an authenticated generated client.
 
 #![deny(missing_docs)]
+// A doc link that does not resolve fails the documentation build, with or without
+// `RUSTDOCFLAGS="-D warnings"`.
+#![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
