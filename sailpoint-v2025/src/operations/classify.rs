@@ -134,3 +134,21 @@ async fn send_classify_machine_account(
         call().instrument(span).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::any::TypeId;
+
+    use super::*;
+
+    /// The old name is the same type as the new one, so code written against it keeps
+    /// compiling (with a deprecation warning) and mixes with code using the new name.
+    #[test]
+    #[allow(deprecated)]
+    fn the_old_builder_name_is_the_same_type() {
+        assert_eq!(
+            TypeId::of::<crate::ClassifyRequest>(),
+            TypeId::of::<SendClassifyMachineAccountRequest>()
+        );
+    }
+}
