@@ -5,23 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tracing::Instrument;
-
 use crate::runtime::auth::{Authenticator, Bearer};
 use crate::runtime::config::{ClientBuilder, Endpoints};
-use crate::runtime::execute::{EXPERIMENTAL_OPT_IN, Operation};
 use crate::runtime::rate_limit::Limiter;
 use crate::runtime::response::ResponseReader;
-use crate::{
-    ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
-};
-
-/// `POST /v2025/accounts/{id}/classify`: idempotent (asking twice for the same account and mode
-/// has the effect of asking once), so every retryable failure is retried.
-const SEND_CLASSIFY_MACHINE_ACCOUNT: Operation = Operation {
-    id: "sendClassifyMachineAccount",
-    idempotent: true,
-};
+use crate::{Error, RetryConfig};
 
 /// A SailPoint ISC v2025 API client.
 ///
@@ -63,6 +51,19 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("limiter", &self.inner.limiter)
             .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Resolves the configuration and builds the client. Performs no I/O except reading the
+    /// config file; the first token is fetched on the first call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the setting and the places looked at when the base URL or
+    /// credentials are missing or malformed.
+    pub fn build(self) -> Result<Client, Error> {
+        Client::from_builder(self)
     }
 }
 
@@ -112,34 +113,6 @@ impl Client {
         })
     }
 
-    /// Classifies one account as machine or human: `POST /v2025/accounts/{id}/classify`.
-    ///
-    /// Returns a request builder: await it directly (it implements `IntoFuture`), or set
-    /// [`classification_mode`](ClassifyRequest::classification_mode) first. Without a mode,
-    /// `classificationMode=default` is sent.
-    ///
-    /// **Experimental upstream:** SailPoint marks this endpoint experimental; the client sends
-    /// the required `X-SailPoint-Experimental: true` header for you. Its behaviour may change
-    /// without a new API version.
-    ///
-    /// The call is idempotent, so it is retried per the client's [`RetryConfig`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
-    /// use sailpoint_v2025::ClassificationMode;
-    ///
-    /// let r = client.send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001").await?;
-    /// let forced = client
-    ///     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
-    ///     .classification_mode(ClassificationMode::ForceMachine)
-    ///     .await?;
-    /// assert!(forced.is_machine);
-    /// # Ok(()) }
-    /// ```
-    pub fn send_classify_machine_account(&self, id: impl Into<String>) -> ClassifyRequest {
-        ClassifyRequest::new(self.clone(), id.into())
-    }
-
     /// The base URL the generated client uses (the tenant host plus `/v2025`).
     pub fn api_base_url(&self) -> &str {
         &self.inner.endpoints.api
@@ -177,30 +150,5 @@ impl Client {
                 max_response_bytes: self.inner.reader.max_response_bytes,
             },
         )
-    }
-
-    /// One classify call, through the execution path.
-    pub(crate) async fn classify(
-        &self,
-        id: &str,
-        mode: ClassificationMode,
-    ) -> Result<SendClassifyMachineAccount200Response, Error> {
-        crate::operations::path_id::validate_account_id(id)?;
-        // Built in each branch rather than moved into `instrument`: a future moved into
-        // another would be stored twice in this one (rust-lang/rust#62958).
-        let call = || {
-            self.execute(&SEND_CLASSIFY_MACHINE_ACCOUNT, |client| async move {
-                client
-                    .send_classify_machine_account(id, Some(mode), EXPERIMENTAL_OPT_IN)
-                    .await
-            })
-        };
-        let span = tracing::debug_span!("sailpoint.classify", account_id = %id, mode = %mode);
-        // Instrumenting costs even when nothing listens, so only when a subscriber does.
-        if span.is_disabled() {
-            call().await
-        } else {
-            call().instrument(span).await
-        }
     }
 }

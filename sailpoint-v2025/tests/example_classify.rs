@@ -193,7 +193,7 @@ fn failures_are_shown_typed_and_make_the_exit_code_non_zero() {
         .collect();
     assert_eq!(lines.len(), 3, "one line per account asked for: {stdout}");
     assert_eq!(lines[0]["isMachine"], true);
-    assert_eq!(lines[1]["error"]["kind"], "unexpected_status");
+    assert_eq!(lines[1]["error"]["kind"], "not_found");
     assert_eq!(lines[1]["error"]["status"], 404);
     assert!(lines[1]["error"]["trackingId"].is_string());
     assert_eq!(lines[2]["error"]["kind"], "invalid_input");

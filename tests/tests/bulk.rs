@@ -210,6 +210,9 @@ fn outcome(
     match result {
         Ok(r) => format!("ok:{}", r.is_machine),
         Err(Error::UnexpectedStatus { status, .. }) => format!("status:{}", status.as_u16()),
+        Err(e @ Error::NotFound { .. }) => {
+            format!("status:{}", e.status().map_or(0, |s| s.as_u16()))
+        }
         Err(e) => e.kind().to_owned(),
     }
 }

@@ -490,10 +490,11 @@ async fn every_fault_surfaces_as_its_typed_error_without_retries() {
     assert!(started.elapsed() < Duration::from_secs(4), "gave up late");
     assert_eq!(sent, 1);
 
-    // Unknown account: a 404 `UnexpectedStatus` with SailPoint's body; invalid ids never leave.
+    // Unknown account: a 404 `NotFound` with SailPoint's body; invalid ids never leave.
     let before = emu.counters().classify_requests;
     let err = common::classify_err(&client, "no-such-account", "unknown id").await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.error_kind(), sailpoint_v2025::ErrorKind::NotFound);
     assert_eq!(err.detail_code(), Some("404 Not found"));
     for bad in ["", " ", "..", "."] {
         let err = common::classify_err(&client, bad, "invalid id").await;

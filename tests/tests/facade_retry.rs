@@ -191,7 +191,7 @@ async fn client_errors_are_not_retried() {
     for (status, kind) in [
         (400, "bad_request"),
         (403, "forbidden"),
-        (404, "unexpected_status"),
+        (404, "not_found"),
         (409, "unexpected_status"),
         (422, "unexpected_status"),
     ] {

@@ -75,7 +75,7 @@ async fn classify_source_classifies_a_100k_account_source_in_seconds() {
     let counts: Vec<(u64, u64, u64)> = snapshots
         .iter()
         .filter_map(|s| s.as_ref().ok()?.counts.as_ref())
-        .map(|c| (c.expected as u64, c.received as u64, c.completed as u64))
+        .map(|c| (c.expected, c.received, c.completed))
         .collect();
     assert!(
         counts.windows(2).all(|w| w[0].2 <= w[1].2),

@@ -16,6 +16,7 @@
 //! | `raw-error-bodies` | 4xx/5xx/default responses are declared `application/octet-stream` | progenitor panics (`method.rs:1220`, issues #344/#950) when error statuses use different schemas; as raw bodies every error keeps status, headers (`Retry-After`) and bytes, and the facade decodes them into the generated `ErrorResponseDto`, `ListAccessProfiles401Response`, `ListAccessProfiles429Response` |
 //! | `open-response-enums` | string enums reachable only from responses become plain strings (known values listed in the description) | SailPoint says enum values such as `localeOrigin` "may be added in the future without notice"; a strict enum would make the whole error body undecodable |
 //! | `nullable-response-arrays` | optional array properties of response schemas become `nullable` | typify turns optional arrays into plain `Vec`s, so `"causes": null` would fail to decode |
+//! | `unsigned-response-integers` | integers of response-only schemas without a negative `minimum` become `format: uint64`, `minimum: 0` | SailPoint's response integers are counts (`Accounts submitted for processing` is `int32`, a job's `EXPECTED`/`RECEIVED`/`COMPLETED` are `int64`): never negative, and not bounded by the spec's format, so one past `i32::MAX` (or `i64::MAX`) would fail the whole answer. As `u64` every non-negative count decodes; a schema that allows negatives keeps its signed type |
 //! | `not-found-responses` | an operation with path parameters that documents no 404 gets SailPoint's 404 response (`ErrorResponseDto`, raw like the other errors) | ISC answers 404 for an unknown account or source, but `sendClassifyMachineAccount` and the Classify Source `POST`/`DELETE` do not document it; documented, it is part of the generated client's and the typed httpmock's contract instead of an "unexpected response" |
 //!
 //! Two more upstream quirks need no change to the document, only a check; they run as named
@@ -71,6 +72,10 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
         Applied {
             name: "not-found-responses",
             changes: not_found_responses(spec),
+        },
+        Applied {
+            name: "unsigned-response-integers",
+            changes: unsigned_response_integers(spec, &response_only),
         },
         Applied {
             name: "wire-property-names",
@@ -453,6 +458,32 @@ fn nullable_response_arrays(spec: &mut OpenAPI, response_only: &BTreeSet<String>
     })
 }
 
+/// `unsigned-response-integers`: see the module docs.
+fn unsigned_response_integers(spec: &mut OpenAPI, response_only: &BTreeSet<String>) -> Vec<String> {
+    for_each_response_schema(spec, response_only, &mut |location, schema, changes| {
+        let SchemaKind::Type(Type::Integer(integer)) = &mut schema.schema_kind else {
+            return;
+        };
+        if integer.minimum.is_some_and(|min| min < 0) {
+            return;
+        }
+        let unsigned = openapiv3::VariantOrUnknownOrEmpty::Unknown("uint64".to_owned());
+        if integer.format == unsigned && integer.minimum == Some(0) {
+            return;
+        }
+        let was = match &integer.format {
+            openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => "int32",
+            openapiv3::VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int64) => "int64",
+            openapiv3::VariantOrUnknownOrEmpty::Unknown(other) => other.as_str(),
+            openapiv3::VariantOrUnknownOrEmpty::Empty => "no format",
+        }
+        .to_owned();
+        integer.format = unsigned;
+        integer.minimum = Some(0);
+        changes.push(format!("{location}: {was} -> uint64"));
+    })
+}
+
 /// `not-found-responses`: see the module docs.
 fn not_found_responses(spec: &mut OpenAPI) -> Vec<String> {
     let mut changes = Vec::new();
@@ -679,7 +710,11 @@ components:
     #[test]
     fn quirks_that_need_no_change_are_listed() {
         let mut doc = spec(FAMILY);
-        let before = doc.components.clone();
+        // The one schema change in FAMILY is the integer's; the listings add none.
+        let mut expected = spec(FAMILY);
+        let response_only = response_only_schemas(&expected);
+        unsigned_response_integers(&mut expected, &response_only);
+        let before = expected.components.clone();
         let applied = apply(&mut doc);
         assert_eq!(
             changes(&applied, "wire-property-names"),
@@ -691,6 +726,57 @@ components:
             ["Started.at: chrono::DateTime<Utc> (nullable)"]
         );
         assert_eq!(doc.components, before, "listing changes no schema");
+    }
+
+    #[test]
+    fn response_integers_become_unsigned_unless_negatives_are_allowed() {
+        let mut doc = spec(
+            r##"
+openapi: 3.0.1
+info: {title: t, version: v1}
+paths:
+  /jobs/{id}:
+    put:
+      operationId: put
+      parameters:
+        - {in: path, name: id, required: true, schema: {type: string}}
+      requestBody:
+        content: {application/json: {schema: {$ref: '#/components/schemas/Sent'}}}
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: '#/components/schemas/Job'}}}
+components:
+  schemas:
+    Sent:
+      type: object
+      properties:
+        size: {type: integer, format: int32}
+    Job:
+      type: object
+      properties:
+        submitted: {type: integer, format: int32, minimum: 0}
+        counts:
+          type: object
+          properties:
+            DONE: {type: integer, format: int64}
+        offset: {type: integer, format: int64, minimum: -5}
+"##,
+        );
+        let applied = apply(&mut doc);
+        assert_eq!(
+            changes(&applied, "unsigned-response-integers"),
+            [
+                "Job.submitted: int32 -> uint64",
+                "Job.counts.DONE: int64 -> uint64"
+            ]
+        );
+        // Request schemas keep their types; so does an integer that may be negative.
+        let again = apply(&mut doc);
+        assert!(
+            changes(&again, "unsigned-response-integers").is_empty(),
+            "idempotent"
+        );
     }
 
     const DOC: &str = r##"

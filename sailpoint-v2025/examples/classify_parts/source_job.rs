@@ -88,8 +88,8 @@ pub async fn classify_source(run: SourceRun<'_>) -> Result<SourceEnd, String> {
             }
         };
         if let (Some(bar), Some(counts)) = (&bar, &snapshot.counts) {
-            bar.set_length(u64::try_from(counts.expected).unwrap_or(0));
-            bar.set_position(u64::try_from(counts.completed).unwrap_or(0));
+            bar.set_length(counts.expected);
+            bar.set_position(counts.completed);
             bar.set_message(format!(
                 "{} ({} received)",
                 snapshot.status.as_deref().unwrap_or("?"),

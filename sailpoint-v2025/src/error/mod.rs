@@ -1,7 +1,11 @@
 //! The one error type of the SDK, and the opaque types its variants carry; how server text is
 //! bounded and escaped, and how secrets are redacted from it.
 
+pub(crate) mod kind;
 pub(crate) mod redact;
+#[cfg(test)]
+mod redact_proptest;
+pub(crate) mod retryable;
 pub(crate) mod server_text;
 
 use std::error::Error as StdError;
@@ -10,8 +14,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::error::kind::ErrorKind;
 use crate::error::server_text::{Escaped, Shown};
-use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles429Response};
+use crate::{ErrorResponseDto, TooManyRequestsBody, UnauthorizedBody};
 
 /// Everything that can go wrong when calling SailPoint through this SDK.
 ///
@@ -21,20 +26,24 @@ use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles4
 /// [`Error::kind`] to inspect an error without matching on variants.
 ///
 /// * No variant ever contains a client secret or an access token: server text is redacted
-///   (raw, percent-, form-, JSON- and HTML-encoded forms) before it is kept.
+///   (raw, percent-, form-, JSON- and HTML-encoded forms, forms escaped twice, and the base64
+///   forms of each secret and of `client_id:secret`) before it is kept, and the strings of a
+///   decoded body again after decoding.
 /// * Server text is kept bounded ([`ResponseDetails::body`], at most 4 KiB) and `Display`
 ///   escapes control characters, so an error can be logged as is.
 /// * `Display` never repeats the source error: walk [`source()`](StdError::source) (as
 ///   `anyhow`'s `{:#}` does) for the cause.
 /// * Variants and their fields are `#[non_exhaustive]`: match with `..`.
 ///
-/// [`Error::kind`] names each variant with a stable string:
+/// [`Error::kind`] names each variant with a stable string, and [`Error::error_kind`] with an
+/// [`ErrorKind`](crate::ErrorKind) to match on:
 ///
-/// | `kind()` | variant | status |
+/// | `kind()` | `error_kind()` / variant | status |
 /// |---|---|---|
 /// | `bad_request` | [`BadRequest`](Error::BadRequest) | 400 |
 /// | `unauthorized` | [`Unauthorized`](Error::Unauthorized) | 401 |
 /// | `forbidden` | [`Forbidden`](Error::Forbidden) | 403 |
+/// | `not_found` | [`NotFound`](Error::NotFound) | 404, on every operation |
 /// | `too_many_requests` | [`TooManyRequests`](Error::TooManyRequests) | 429 |
 /// | `internal_server_error` | [`InternalServerError`](Error::InternalServerError) | 500 |
 /// | `unexpected_status` | [`UnexpectedStatus`](Error::UnexpectedStatus) | any other |
@@ -79,7 +88,7 @@ pub enum Error {
     #[non_exhaustive]
     Unauthorized {
         /// The decoded error body (`{"error": "JWT validation failed: ..."}`), when it is one.
-        body: Option<ListAccessProfiles401Response>,
+        body: Option<UnauthorizedBody>,
         /// Status, ids and a snippet of the raw body.
         response: Box<ResponseDetails>,
     },
@@ -91,6 +100,16 @@ pub enum Error {
         /// Status, ids and a snippet of the raw body.
         response: Box<ResponseDetails>,
     },
+    /// 404 Not Found: the account or source id is unknown (or the operation does not exist on
+    /// this tenant), whatever the body and whether or not the operation documents a 404. Never
+    /// retried.
+    #[non_exhaustive]
+    NotFound {
+        /// The body decoded as SailPoint's `ErrorResponseDto`, when it is one.
+        body: Option<Box<ErrorResponseDto>>,
+        /// Status, ids and a snippet of the raw body.
+        response: Box<ResponseDetails>,
+    },
     /// 429 Too Many Requests (whatever the body) after the configured retries, or with a
     /// `Retry-After` longer than
     /// [`RetryConfig::max_retry_after`](crate::RetryConfig::max_retry_after). It is also
@@ -99,7 +118,7 @@ pub enum Error {
     #[non_exhaustive]
     TooManyRequests {
         /// The decoded error body (`{"message": " Rate Limit Exceeded "}`), when it is one.
-        body: Option<ListAccessProfiles429Response>,
+        body: Option<TooManyRequestsBody>,
         /// The server's `Retry-After`, if it sent a valid one.
         retry_after: Option<Duration>,
         /// Status, ids and a snippet of the raw body; `None` when no request was sent.
@@ -113,7 +132,7 @@ pub enum Error {
         /// Status, ids and a snippet of the raw body.
         response: Box<ResponseDetails>,
     },
-    /// A status the operation does not document (404, 502, 503, ...).
+    /// A status without a variant of its own (405, 409, 502, 503, ...).
     #[non_exhaustive]
     UnexpectedStatus {
         /// The HTTP status.
@@ -219,7 +238,14 @@ impl fmt::Display for Error {
             | Error::Forbidden { body, .. }
             | Error::InternalServerError { body, .. } => {
                 write_status(f, self.status())?;
-                describe(f, body)
+                describe(f, self.status(), body)
+            }
+            Error::NotFound { body, response } => {
+                write_status(f, self.status())?;
+                match body {
+                    Some(body) => describe(f, self.status(), body),
+                    None => raw_snippet(f, response),
+                }
             }
             Error::Unauthorized { body, response } => {
                 f.write_str("401 Unauthorized")?;
@@ -252,7 +278,7 @@ impl fmt::Display for Error {
             } => {
                 write_status(f, Some(*status))?;
                 match detail {
-                    Some(detail) => describe(f, detail),
+                    Some(detail) => describe(f, Some(*status), detail),
                     None => raw_snippet(f, response),
                 }
             }
@@ -337,6 +363,7 @@ impl Error {
             Error::BadRequest { .. } => Some(StatusCode::BAD_REQUEST),
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
+            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::TooManyRequests { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::InternalServerError { .. } => Some(StatusCode::INTERNAL_SERVER_ERROR),
             Error::UnexpectedStatus { status, .. }
@@ -370,7 +397,9 @@ impl Error {
             Error::BadRequest { body, .. }
             | Error::Forbidden { body, .. }
             | Error::InternalServerError { body, .. } => Some(body),
-            Error::UnexpectedStatus { detail, .. } => detail.as_deref(),
+            Error::UnexpectedStatus { detail, .. } | Error::NotFound { body: detail, .. } => {
+                detail.as_deref()
+            }
             _ => None,
         }
     }
@@ -382,6 +411,7 @@ impl Error {
             Error::BadRequest { response, .. }
             | Error::Unauthorized { response, .. }
             | Error::Forbidden { response, .. }
+            | Error::NotFound { response, .. }
             | Error::InternalServerError { response, .. }
             | Error::UnexpectedStatus { response, .. }
             | Error::InvalidBody { response, .. } => Some(response),
@@ -413,28 +443,47 @@ impl Error {
     /// # }
     /// ```
     pub fn is_retryable(&self) -> bool {
-        crate::runtime::retry::is_retryable(self)
+        retryable::is_retryable(self)
     }
 
-    /// A short, stable name for the kind of error, handy for metrics and summaries. The
-    /// complete list is in the table of [`Error`]'s documentation.
+    /// A short, stable name for the kind of error, handy for metrics and summaries
+    /// ([`ErrorKind::as_str`](crate::ErrorKind::as_str) of [`error_kind`](Self::error_kind)).
+    /// The complete list is in the table of [`Error`]'s documentation.
     pub fn kind(&self) -> &'static str {
+        self.error_kind().as_str()
+    }
+
+    /// The kind of error, as a value to match on (a typo does not compile, unlike a string).
+    ///
+    /// ```
+    /// # fn handle(err: sailpoint_v2025::Error) {
+    /// use sailpoint_v2025::ErrorKind;
+    ///
+    /// match err.error_kind() {
+    ///     ErrorKind::NotFound => eprintln!("no such account: skipped"),
+    ///     ErrorKind::Forbidden => eprintln!("missing scope idn:account:update?"),
+    ///     other => eprintln!("{other}: {err}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn error_kind(&self) -> ErrorKind {
         match self {
-            Error::BadRequest { .. } => "bad_request",
-            Error::Unauthorized { .. } => "unauthorized",
-            Error::Forbidden { .. } => "forbidden",
-            Error::TooManyRequests { .. } => "too_many_requests",
-            Error::InternalServerError { .. } => "internal_server_error",
-            Error::UnexpectedStatus { .. } => "unexpected_status",
-            Error::InvalidBody { .. } => "invalid_body",
-            Error::BodyTooLarge { .. } => "body_too_large",
-            Error::Redirect { .. } => "redirect",
-            Error::DeadlineExceeded { .. } => "deadline_exceeded",
-            Error::Timeout { .. } => "timeout",
-            Error::Transport { .. } => "transport",
-            Error::Config { .. } => "config",
-            Error::Auth { .. } => "auth",
-            Error::InvalidInput { .. } => "invalid_input",
+            Error::BadRequest { .. } => ErrorKind::BadRequest,
+            Error::Unauthorized { .. } => ErrorKind::Unauthorized,
+            Error::Forbidden { .. } => ErrorKind::Forbidden,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::TooManyRequests { .. } => ErrorKind::TooManyRequests,
+            Error::InternalServerError { .. } => ErrorKind::InternalServerError,
+            Error::UnexpectedStatus { .. } => ErrorKind::UnexpectedStatus,
+            Error::InvalidBody { .. } => ErrorKind::InvalidBody,
+            Error::BodyTooLarge { .. } => ErrorKind::BodyTooLarge,
+            Error::Redirect { .. } => ErrorKind::Redirect,
+            Error::DeadlineExceeded { .. } => ErrorKind::DeadlineExceeded,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Config { .. } => ErrorKind::Config,
+            Error::Auth { .. } => ErrorKind::Auth,
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
         }
     }
 
@@ -612,9 +661,16 @@ fn write_status(f: &mut fmt::Formatter<'_>, status: Option<StatusCode>) -> fmt::
     }
 }
 
-/// `: <detailCode>: <first message> (trackingId: <id>)`, skipping the parts that are absent.
-fn describe(f: &mut fmt::Formatter<'_>, body: &ErrorResponseDto) -> fmt::Result {
-    if let Some(code) = &body.detail_code {
+/// `: <detailCode>: <first message> (trackingId: <id>)`, skipping the parts that are absent,
+/// and the detailCode when it only repeats the status already shown (`404 Not found`).
+fn describe(
+    f: &mut fmt::Formatter<'_>,
+    status: Option<StatusCode>,
+    body: &ErrorResponseDto,
+) -> fmt::Result {
+    if let Some(code) = &body.detail_code
+        && !repeats_status(code, status)
+    {
         write!(f, ": {}", Shown(code))?;
     }
     let first_text = body
@@ -630,6 +686,19 @@ fn describe(f: &mut fmt::Formatter<'_>, body: &ErrorResponseDto) -> fmt::Result 
         write!(f, " (trackingId: {})", Shown(id))?;
     }
     Ok(())
+}
+
+/// Whether a detailCode says no more than the status line (`403 Forbidden`, `404 Not found`,
+/// in any case); `400.1 Bad Request Content` says more.
+fn repeats_status(code: &str, status: Option<StatusCode>) -> bool {
+    let Some(status) = status else {
+        return false;
+    };
+    let code = code.trim();
+    code.eq_ignore_ascii_case(status.as_str())
+        || status.canonical_reason().is_some_and(|reason| {
+            code.eq_ignore_ascii_case(&format!("{} {reason}", status.as_u16()))
+        })
 }
 
 fn json_text(value: &serde_json::Value) -> String {
@@ -676,13 +745,54 @@ mod tests {
             403,
             r#"{"detailCode":"403 Forbidden","trackingId":"b21b","messages":[{"locale":"en-US","localeOrigin":"DEFAULT","text":"No."}]}"#,
         );
-        assert_eq!(
-            err.to_string(),
-            "403 Forbidden: 403 Forbidden: No. (trackingId: b21b)"
-        );
+        assert_eq!(err.to_string(), "403 Forbidden: No. (trackingId: b21b)");
         assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
         assert_eq!(err.tracking_id(), Some("b21b"));
         assert_eq!(err.kind(), "forbidden");
+    }
+
+    #[test]
+    fn a_404_is_not_found_and_says_it_once() {
+        let err = decode(
+            404,
+            r#"{"detailCode":"404 Not found","trackingId":"c0ffee","messages":[{"locale":"en-US","text":"The account with id a1 was not found."}]}"#,
+        );
+        assert!(
+            matches!(err, Error::NotFound { body: Some(_), .. }),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "404 Not Found: The account with id a1 was not found. (trackingId: c0ffee)"
+        );
+        assert_eq!(
+            (err.kind(), err.error_kind()),
+            ("not_found", ErrorKind::NotFound)
+        );
+        assert!(!err.is_retryable());
+        // A detailCode that says more than the status line is kept.
+        let err = decode(400, r#"{"detailCode":"400.1 Bad Request Content"}"#);
+        assert_eq!(
+            err.to_string(),
+            "400 Bad Request: 400.1 Bad Request Content"
+        );
+        // Any other body: still NotFound, with the body kept raw.
+        let err = decode(404, "<html>gone</html>");
+        assert!(matches!(err, Error::NotFound { body: None, .. }), "{err:?}");
+        assert_eq!(err.to_string(), "404 Not Found: <html>gone</html>");
+    }
+
+    #[test]
+    fn kind_strings_are_the_error_kinds_strings() {
+        for (status, kind) in [
+            (400, "bad_request"),
+            (401, "unauthorized"),
+            (418, "unexpected_status"),
+        ] {
+            let err = decode(status, "{}");
+            assert_eq!(err.kind(), kind);
+            assert_eq!(err.error_kind().to_string(), kind);
+        }
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The Machine Classification Config operations: read, set and remove the config (method and
 //! criteria) SailPoint classifies a source's accounts with.
 
+use crate::operations::empty_response::accept_any_success;
 use crate::operations::path_id::validate_source_id;
-use crate::operations::request::source_request;
-use crate::runtime::execute::EXPERIMENTAL_OPT_IN;
-use crate::runtime::execute::Operation;
+use crate::operations::request::operation_request;
+use crate::runtime::execute::{EXPERIMENTAL_OPT_IN, Operation};
 use crate::{Client, Error, MachineClassificationConfig};
 
 /// `GET`: a read, idempotent.
@@ -25,29 +25,105 @@ const DELETE_MACHINE_CLASSIFICATION_CONFIG: Operation = Operation {
     idempotent: true,
 };
 
-source_request! {
+operation_request! {
     /// A pending `GET /v2025/sources/{sourceId}/machine-classification-config`, created by
     /// [`Client::get_machine_classification_config`]. Await it directly, or call
     /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
     GetMachineClassificationConfigRequest -> MachineClassificationConfig,
-    via read_machine_classification_config
+    /// The source id this request is about.
+    source_id
 }
 
-source_request! {
+operation_request! {
     /// A pending `PUT /v2025/sources/{sourceId}/machine-classification-config`, created by
     /// [`Client::set_machine_classification_config`]. Await it directly, or call
     /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
     SetMachineClassificationConfigRequest -> MachineClassificationConfig,
-    via write_machine_classification_config,
+    /// The source id this request is about.
+    source_id,
     config: MachineClassificationConfig
 }
 
-source_request! {
+operation_request! {
     /// A pending `DELETE /v2025/sources/{sourceId}/machine-classification-config`, created by
     /// [`Client::delete_machine_classification_config`]. Await it directly, or call
     /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
     DeleteMachineClassificationConfigRequest -> (),
-    via remove_machine_classification_config
+    /// The source id this request is about.
+    source_id
+}
+
+impl GetMachineClassificationConfigRequest {
+    /// Sends the request (a read: retried on every retryable failure).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a source id that is not one path segment (before any
+    /// request), otherwise the typed error of the last attempt ([`Error::NotFound`] for an
+    /// unknown source or one without a config).
+    pub async fn send(self) -> Result<MachineClassificationConfig, Error> {
+        validate_source_id(&self.source_id)?;
+        let id = self.source_id.as_str();
+        self.client
+            .execute(&GET_MACHINE_CLASSIFICATION_CONFIG, |client| async move {
+                client
+                    .get_machine_classification_config(id, EXPERIMENTAL_OPT_IN)
+                    .await
+            })
+            .await
+    }
+}
+
+impl SetMachineClassificationConfigRequest {
+    /// The config this request stores.
+    pub fn config(&self) -> &MachineClassificationConfig {
+        &self.config
+    }
+
+    /// Sends the request (the whole config is replaced: idempotent, retried on every
+    /// retryable failure).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a source id that is not one path segment (before any
+    /// request), otherwise the typed error of the last attempt ([`Error::NotFound`] for an
+    /// unknown source).
+    pub async fn send(self) -> Result<MachineClassificationConfig, Error> {
+        validate_source_id(&self.source_id)?;
+        let id = self.source_id.as_str();
+        let config = &self.config;
+        self.client
+            .execute(&SET_MACHINE_CLASSIFICATION_CONFIG, |client| async move {
+                client
+                    .set_machine_classification_config(id, EXPERIMENTAL_OPT_IN, config)
+                    .await
+            })
+            .await
+    }
+}
+
+impl DeleteMachineClassificationConfigRequest {
+    /// Sends the request (idempotent: retried on every retryable failure). Any 2xx is success
+    /// (`204` is documented).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a source id that is not one path segment (before any
+    /// request), otherwise the typed error of the last attempt ([`Error::NotFound`] for an
+    /// unknown source).
+    pub async fn send(self) -> Result<(), Error> {
+        validate_source_id(&self.source_id)?;
+        let id = self.source_id.as_str();
+        self.client
+            .execute(&DELETE_MACHINE_CLASSIFICATION_CONFIG, |client| async move {
+                accept_any_success(
+                    client
+                        .delete_machine_classification_config(id, EXPERIMENTAL_OPT_IN)
+                        .await,
+                )
+            })
+            .await
+    }
 }
 
 impl Client {
@@ -105,9 +181,9 @@ impl Client {
     pub fn set_machine_classification_config(
         &self,
         source_id: impl Into<String>,
-        config: MachineClassificationConfig,
+        config: impl Into<MachineClassificationConfig>,
     ) -> SetMachineClassificationConfigRequest {
-        SetMachineClassificationConfigRequest::new(self.clone(), source_id.into(), config)
+        SetMachineClassificationConfigRequest::new(self.clone(), source_id.into(), config.into())
     }
 
     /// Removes a source's machine classification config:
@@ -128,46 +204,5 @@ impl Client {
         source_id: impl Into<String>,
     ) -> DeleteMachineClassificationConfigRequest {
         DeleteMachineClassificationConfigRequest::new(self.clone(), source_id.into())
-    }
-
-    async fn read_machine_classification_config(
-        &self,
-        source_id: String,
-    ) -> Result<MachineClassificationConfig, Error> {
-        validate_source_id(&source_id)?;
-        let id = source_id.as_str();
-        self.execute(&GET_MACHINE_CLASSIFICATION_CONFIG, |client| async move {
-            client
-                .get_machine_classification_config(id, EXPERIMENTAL_OPT_IN)
-                .await
-        })
-        .await
-    }
-
-    async fn write_machine_classification_config(
-        &self,
-        source_id: String,
-        config: MachineClassificationConfig,
-    ) -> Result<MachineClassificationConfig, Error> {
-        validate_source_id(&source_id)?;
-        let id = source_id.as_str();
-        let config = &config;
-        self.execute(&SET_MACHINE_CLASSIFICATION_CONFIG, |client| async move {
-            client
-                .set_machine_classification_config(id, EXPERIMENTAL_OPT_IN, config)
-                .await
-        })
-        .await
-    }
-
-    async fn remove_machine_classification_config(&self, source_id: String) -> Result<(), Error> {
-        validate_source_id(&source_id)?;
-        let id = source_id.as_str();
-        self.execute(&DELETE_MACHINE_CLASSIFICATION_CONFIG, |client| async move {
-            client
-                .delete_machine_classification_config(id, EXPERIMENTAL_OPT_IN)
-                .await
-        })
-        .await
     }
 }

@@ -3,6 +3,8 @@
 
 pub(crate) mod classification_config;
 pub(crate) mod classify;
+pub(crate) mod empty_response;
 pub(crate) mod path_id;
 pub(crate) mod request;
 pub(crate) mod source_classification;
+pub(crate) mod source_job_status;

@@ -1,15 +1,16 @@
-//! What the six source operations share: the request builder shape
-//! (an owned, `Send + 'static` value that is awaited directly, like
-//! [`ClassifyRequest`](crate::ClassifyRequest)).
+//! The one shape of every operation's request builder: an owned, `Send + 'static` value made by
+//! the `Client` method named after the operationId, holding the client (a cheap clone), the id
+//! in the path and any other argument; setters for optional arguments; `send()`, which runs the
+//! operation through the runtime's execution path; and `IntoFuture`, so it is awaited directly.
 
-/// Defines a request builder for one source operation: the struct (owning a `Client` clone,
-/// the source id and any extra fields), `source_id()`, `send()` delegating to a `Client`
-/// method, and `IntoFuture`.
-macro_rules! source_request {
+/// Defines an operation's request builder: the struct, its constructor, the accessor of the id
+/// in the path, and `IntoFuture` (calling the `send()` each operation writes next to it).
+macro_rules! operation_request {
     (
         $(#[$doc:meta])*
         $name:ident -> $output:ty,
-        via $method:ident
+        $(#[$id_doc:meta])*
+        $id:ident
         $(, $field:ident : $field_ty:ty)*
     ) => {
         $(#[$doc])*
@@ -17,34 +18,22 @@ macro_rules! source_request {
         #[must_use = "a request does nothing until it is awaited"]
         pub struct $name {
             client: $crate::Client,
-            source_id: String,
+            $id: String,
             $($field: $field_ty,)*
         }
 
         impl $name {
             pub(crate) fn new(
                 client: $crate::Client,
-                source_id: String
+                $id: String
                 $(, $field: $field_ty)*
             ) -> Self {
-                Self { client, source_id $(, $field)* }
+                Self { client, $id $(, $field)* }
             }
 
-            /// The source id this request is about.
-            pub fn source_id(&self) -> &str {
-                &self.source_id
-            }
-
-            /// Sends the request through the client's rate limit, authentication and retry
-            /// policy (see the `Client` method that created it for what is retried).
-            ///
-            /// # Errors
-            ///
-            /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a source id that is not
-            /// one path segment (before any request), otherwise the typed error of the last
-            /// attempt (e.g. a 404 for an unknown source).
-            pub async fn send(self) -> Result<$output, $crate::Error> {
-                self.client.$method(self.source_id $(, self.$field)*).await
+            $(#[$id_doc])*
+            pub fn $id(&self) -> &str {
+                &self.$id
             }
         }
 
@@ -61,4 +50,4 @@ macro_rules! source_request {
     };
 }
 
-pub(crate) use source_request;
+pub(crate) use operation_request;

@@ -1,10 +1,10 @@
 //! The Classify Source operations: start, watch and cancel SailPoint's server-side
 //! classification of all of a source's accounts.
 
+use crate::operations::empty_response::accept_any_success;
 use crate::operations::path_id::validate_source_id;
-use crate::operations::request::source_request;
-use crate::runtime::execute::EXPERIMENTAL_OPT_IN;
-use crate::runtime::execute::Operation;
+use crate::operations::request::operation_request;
+use crate::runtime::execute::{EXPERIMENTAL_OPT_IN, Operation};
 use crate::{
     Client, Error, SendClassifyMachineAccountFromSource200Response, SourceClassificationStatus,
 };
@@ -30,28 +30,101 @@ const DELETE_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE: Operation = Operation {
     idempotent: true,
 };
 
-source_request! {
+operation_request! {
     /// A pending `POST /v2025/sources/{sourceId}/classify`, created by
     /// [`Client::send_classify_machine_account_from_source`]. Await it directly, or call
     /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
     SendClassifyMachineAccountFromSourceRequest -> SendClassifyMachineAccountFromSource200Response,
-    via start_source_classification
+    /// The source id this request is about.
+    source_id
 }
 
-source_request! {
+operation_request! {
     /// A pending `GET /v2025/sources/{sourceId}/classify`, created by
     /// [`Client::get_classify_machine_account_from_source_status`]. Await it directly, or call
     /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
     GetClassifyMachineAccountFromSourceStatusRequest -> SourceClassificationStatus,
-    via source_classification_status
+    /// The source id this request is about.
+    source_id
 }
 
-source_request! {
+operation_request! {
     /// A pending `DELETE /v2025/sources/{sourceId}/classify`, created by
     /// [`Client::delete_classify_machine_account_from_source`]. Await it directly, or call
     /// [`send`](Self::send); nothing is sent until then. `Send + 'static`: it can be spawned.
     DeleteClassifyMachineAccountFromSourceRequest -> (),
-    via cancel_source_classification
+    /// The source id this request is about.
+    source_id
+}
+
+impl SendClassifyMachineAccountFromSourceRequest {
+    /// Sends the request (see
+    /// [`Client::send_classify_machine_account_from_source`] for what is retried).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a source id that is not one path segment (before any
+    /// request), otherwise the typed error of the last attempt ([`Error::NotFound`] for an
+    /// unknown source).
+    pub async fn send(self) -> Result<SendClassifyMachineAccountFromSource200Response, Error> {
+        validate_source_id(&self.source_id)?;
+        let id = self.source_id.as_str();
+        let op = &SEND_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE;
+        self.client
+            .execute(op, |client| async move {
+                client
+                    .send_classify_machine_account_from_source(id, EXPERIMENTAL_OPT_IN)
+                    .await
+            })
+            .await
+    }
+}
+
+impl GetClassifyMachineAccountFromSourceStatusRequest {
+    /// Sends the request (a read: retried on every retryable failure).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a source id that is not one path segment (before any
+    /// request), otherwise the typed error of the last attempt ([`Error::NotFound`] for an
+    /// unknown source or one without a job).
+    pub async fn send(self) -> Result<SourceClassificationStatus, Error> {
+        validate_source_id(&self.source_id)?;
+        let id = self.source_id.as_str();
+        let op = &GET_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE_STATUS;
+        self.client
+            .execute(op, |client| async move {
+                client
+                    .get_classify_machine_account_from_source_status(id, EXPERIMENTAL_OPT_IN)
+                    .await
+            })
+            .await
+    }
+}
+
+impl DeleteClassifyMachineAccountFromSourceRequest {
+    /// Sends the request (idempotent: retried on every retryable failure). Any 2xx is success
+    /// (`204` is documented).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for a source id that is not one path segment (before any
+    /// request), otherwise the typed error of the last attempt ([`Error::NotFound`] for an
+    /// unknown source).
+    pub async fn send(self) -> Result<(), Error> {
+        validate_source_id(&self.source_id)?;
+        let id = self.source_id.as_str();
+        let op = &DELETE_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE;
+        self.client
+            .execute(op, |client| async move {
+                accept_any_success(
+                    client
+                        .delete_classify_machine_account_from_source(id, EXPERIMENTAL_OPT_IN)
+                        .await,
+                )
+            })
+            .await
+    }
 }
 
 impl Client {
@@ -82,8 +155,10 @@ impl Client {
 
     /// The status of a source's latest classification job:
     /// `GET /v2025/sources/{sourceId}/classify`. `status` is `STARTED`, `COLLECTED`,
-    /// `COMPLETED`, `CANCELLED` or `TERMINATED` (kept as an open string), and `counts` has
-    /// `expected`, `received` and `completed` accounts.
+    /// `COMPLETED`, `CANCELLED` or `TERMINATED`, or a value SailPoint adds later: kept as an
+    /// open string, read it as a [`SourceJobStatus`](crate::SourceJobStatus) with
+    /// [`job_status()`](crate::SourceClassificationStatusExt::job_status). `counts` has
+    /// `expected`, `received` and `completed` accounts (`u64`).
     ///
     /// **Retries:** a read, idempotent: retried on every retryable failure.
     ///
@@ -123,53 +198,5 @@ impl Client {
         source_id: impl Into<String>,
     ) -> DeleteClassifyMachineAccountFromSourceRequest {
         DeleteClassifyMachineAccountFromSourceRequest::new(self.clone(), source_id.into())
-    }
-
-    async fn start_source_classification(
-        &self,
-        source_id: String,
-    ) -> Result<SendClassifyMachineAccountFromSource200Response, Error> {
-        validate_source_id(&source_id)?;
-        let id = source_id.as_str();
-        self.execute(
-            &SEND_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE,
-            |client| async move {
-                client
-                    .send_classify_machine_account_from_source(id, EXPERIMENTAL_OPT_IN)
-                    .await
-            },
-        )
-        .await
-    }
-
-    async fn source_classification_status(
-        &self,
-        source_id: String,
-    ) -> Result<SourceClassificationStatus, Error> {
-        validate_source_id(&source_id)?;
-        let id = source_id.as_str();
-        self.execute(
-            &GET_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE_STATUS,
-            |client| async move {
-                client
-                    .get_classify_machine_account_from_source_status(id, EXPERIMENTAL_OPT_IN)
-                    .await
-            },
-        )
-        .await
-    }
-
-    async fn cancel_source_classification(&self, source_id: String) -> Result<(), Error> {
-        validate_source_id(&source_id)?;
-        let id = source_id.as_str();
-        self.execute(
-            &DELETE_CLASSIFY_MACHINE_ACCOUNT_FROM_SOURCE,
-            |client| async move {
-                client
-                    .delete_classify_machine_account_from_source(id, EXPERIMENTAL_OPT_IN)
-                    .await
-            },
-        )
-        .await
     }
 }

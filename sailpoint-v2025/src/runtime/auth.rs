@@ -445,9 +445,10 @@ impl TokenSource {
         // A misbehaving endpoint could echo the form back (raw or encoded): never let the
         // secret through.
         let body = String::from_utf8_lossy(&body);
-        let body = Redactor::new([self.client_secret.expose_secret()])
-            .redact(&body)
-            .into_owned();
+        let body =
+            Redactor::client_credentials(&self.client_id, self.client_secret.expose_secret())
+                .redact(&body)
+                .into_owned();
         if !status.is_success() {
             tracing::warn!(status = status.as_u16(), "token request rejected");
             let mut failure = TokenFailure::new(

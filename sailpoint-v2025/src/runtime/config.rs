@@ -15,7 +15,7 @@ use crate::runtime::api_host;
 use crate::runtime::auth::Credentials;
 use crate::runtime::config_names::{self, Saw, UnknownName};
 use crate::runtime::credential_pair::{self, Half};
-use crate::{Client, Error, RateLimit, RetryConfig};
+use crate::{Error, RateLimit, RetryConfig};
 
 /// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
 pub const ENV_BASE_URL: &str = "SAIL_BASE_URL";
@@ -39,7 +39,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MA
 
 pub(crate) const API_VERSION_PATH: &str = "/v2025";
 
-/// Builds a [`Client`].
+/// Builds a [`Client`](crate::Client).
 ///
 /// Each setting is taken from, in order of precedence: this builder, the environment
 /// (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`, `SAIL_CLIENT_SECRET`, `SAIL_ACCESS_TOKEN`), then
@@ -296,16 +296,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Resolves the configuration and builds the client. Performs no I/O except reading the
-    /// config file; the first token is fetched on the first call.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] naming the setting and the places looked at when the base URL or
-    /// credentials are missing or malformed.
-    pub fn build(self) -> Result<Client, Error> {
-        Client::from_builder(self)
-    }
+    // `build()` is in `client.rs`: the client depends on its configuration, not the reverse.
 
     /// Resolves base URL and credentials by precedence.
     pub(crate) fn resolve(&self) -> Result<Resolved, Error> {

@@ -147,7 +147,12 @@ fn expected_tracking_id(body: &[u8]) -> Option<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        // Tests never write into the repository; a failure prints its minimal input.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn decoding_any_body_keeps_status_and_tracking_id(
@@ -159,10 +164,11 @@ proptest! {
         prop_assert_eq!(err.status(), Some(status));
         prop_assert!(matches!(
             err.kind(),
-            "bad_request" | "unauthorized" | "forbidden" | "too_many_requests"
+            "bad_request" | "unauthorized" | "forbidden" | "not_found" | "too_many_requests"
                 | "internal_server_error" | "unexpected_status" | "invalid_body"
         ), "{}", err.kind());
-        // 401 and 429 are typed whatever the body.
+        // 401, 404 and 429 are typed whatever the body.
+        prop_assert_eq!(status == 404, matches!(err, Error::NotFound { .. }));
         let unauthorized = matches!(err, Error::Unauthorized { .. });
         let too_many = matches!(err, Error::TooManyRequests { .. });
         prop_assert_eq!(status == 401, unauthorized);

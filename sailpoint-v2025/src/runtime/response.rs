@@ -42,9 +42,10 @@ impl ResponseReader {
     /// A reader redacting these credentials' secrets, for bodies capped at `max_response_bytes`.
     pub(crate) fn new(credentials: &Credentials, max_response_bytes: usize) -> Self {
         let redactor = match credentials {
-            Credentials::ClientCredentials { client_secret, .. } => {
-                Redactor::new([client_secret.expose_secret()])
-            }
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => Redactor::client_credentials(client_id, client_secret.expose_secret()),
             Credentials::AccessToken(token) => Redactor::new([token.expose_secret()]),
         };
         Self {
@@ -208,56 +209,94 @@ pub(crate) fn decode_error(
     let body = redactor.redact_bytes(body);
     let json = strip_bom(&body);
     let response = Box::new(details(status, &body));
-    let typed = |make: &dyn Fn(&[u8]) -> Result<Error, serde_json::Error>| {
-        make(json).unwrap_or_else(|source| Error::InvalidBody {
+    // The typed bodies are decoded through a JSON value whose strings are redacted once more:
+    // what a body's text says after JSON decoding is what `Display` shows.
+    let value = serde_json::from_slice::<serde_json::Value>(json).map(|mut value| {
+        redactor.redact_json(&mut value);
+        value
+    });
+    let typed = |make: &dyn Fn() -> Result<Error, serde_json::Error>| {
+        make().unwrap_or_else(|source| Error::InvalidBody {
             status,
             response: response.clone(),
             source: DecodeError::new(&source, redactor),
         })
     };
     match status.as_u16() {
-        400 => typed(&|json| {
+        400 => typed(&|| {
             Ok(Error::BadRequest {
-                body: Box::new(serde_json::from_slice(json)?),
+                body: Box::new(typed_body(&value, json)?),
                 response: response.clone(),
             })
         }),
-        403 => typed(&|json| {
+        403 => typed(&|| {
             Ok(Error::Forbidden {
-                body: Box::new(serde_json::from_slice(json)?),
+                body: Box::new(typed_body(&value, json)?),
                 response: response.clone(),
             })
         }),
-        500 => typed(&|json| {
+        500 => typed(&|| {
             Ok(Error::InternalServerError {
-                body: Box::new(serde_json::from_slice(json)?),
+                body: Box::new(typed_body(&value, json)?),
                 response: response.clone(),
             })
         }),
         // Whatever the body (HTML from a gateway, empty, another JSON shape): the status is
         // what the caller acts on (refresh the token, wait).
         401 => Error::Unauthorized {
-            body: decode_opt(json),
+            body: decode_opt(&value),
+            response,
+        },
+        // Whatever the body and whether or not the operation documents it: an unknown id is
+        // not an outage.
+        404 => Error::NotFound {
+            body: error_dto(&value),
             response,
         },
         429 => Error::TooManyRequests {
-            body: decode_opt(json),
+            body: decode_opt(&value),
             retry_after,
             response: Some(response),
         },
         _ => Error::UnexpectedStatus {
             status,
-            detail: decode_opt::<ErrorResponseDto>(json)
-                .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
-                .map(Box::new),
+            detail: error_dto(&value),
             retry_after,
             response,
         },
     }
 }
 
-fn decode_opt<T: DeserializeOwned>(json: &[u8]) -> Option<T> {
-    serde_json::from_slice(json).ok()
+/// A documented body decoded from the redacted value; on failure, the error of decoding the
+/// bytes themselves, which fails at the same place and knows its line and column.
+fn typed_body<T: DeserializeOwned>(
+    value: &Result<serde_json::Value, serde_json::Error>,
+    json: &[u8],
+) -> Result<T, serde_json::Error> {
+    match value {
+        Ok(value) => T::deserialize(value).map_err(|from_value| {
+            serde_json::from_slice::<T>(json)
+                .err()
+                .unwrap_or(from_value)
+        }),
+        Err(_) => serde_json::from_slice::<T>(json),
+    }
+}
+
+/// The body as an `ErrorResponseDto`, when it is one: every field of that model is optional, so
+/// any JSON object would decode; one with neither a `detailCode` nor a `trackingId` is not.
+fn error_dto(
+    value: &Result<serde_json::Value, serde_json::Error>,
+) -> Option<Box<ErrorResponseDto>> {
+    decode_opt::<ErrorResponseDto>(value)
+        .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
+        .map(Box::new)
+}
+
+fn decode_opt<T: DeserializeOwned>(
+    value: &Result<serde_json::Value, serde_json::Error>,
+) -> Option<T> {
+    T::deserialize(value.as_ref().ok()?).ok()
 }
 
 /// The body without a UTF-8 byte order mark (JSON parsers may ignore one; serde_json does not).

@@ -21,6 +21,7 @@
 
 use std::time::{Duration, SystemTime};
 
+#[cfg(test)]
 use reqwest::StatusCode;
 use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
 
@@ -167,30 +168,11 @@ impl RetryConfig {
     }
 }
 
-/// Whether a status is worth another attempt: 429, and 5xx except 501.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS
-        || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED)
-}
-
-/// Whether another attempt of an idempotent call may succeed (the rule behind
-/// [`Error::is_retryable`]).
-pub(crate) fn is_retryable(error: &Error) -> bool {
-    match error {
-        Error::TooManyRequests { .. }
-        | Error::InternalServerError { .. }
-        | Error::Timeout { .. }
-        | Error::Transport { .. } => true,
-        Error::UnexpectedStatus { status, .. } | Error::InvalidBody { status, .. } => {
-            is_retryable_status(*status)
-        }
-        // No status: the token endpoint could not be reached or did not answer in time.
-        // A status: 429 and 5xx are transient; 400/401 (rejected credentials) and a 200 with an
-        // unusable token are not.
-        Error::Auth { status, .. } => status.is_none_or(is_retryable_status),
-        _ => false,
-    }
-}
+// Which errors are transient is the error's own rule (`error/retryable.rs`): the error module
+// does not depend on the runtime.
+pub(crate) use crate::error::retryable::is_retryable;
+#[cfg(test)]
+use crate::error::retryable::is_retryable_status;
 
 /// Whether the request provably did not reach the server's processing, so that even a
 /// non-idempotent operation may be retried.

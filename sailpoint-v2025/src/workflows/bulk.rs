@@ -18,9 +18,10 @@ pub type BulkItem<T = String> = (T, Result<SendClassifyMachineAccount200Response
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// A bulk classification, created by [`Client::classify_accounts`] or
-/// [`Client::classify_account_stream`]; it is a [`Stream`] of [`BulkItem`]s: each of the
-/// caller's items (any [`BulkAccount`]: an id, an `(id, mode)` pair, your own row type) with
-/// its result.
+/// [`Client::classify_account_stream`]; it is a
+/// [`Stream`](https://docs.rs/futures-util/0.3/futures_util/stream/trait.Stream.html) of
+/// [`BulkItem`]s: each of the caller's items (any [`BulkAccount`]: an id, an `(id, mode)` pair,
+/// your own row type) with its result.
 ///
 /// * **Nothing is lost**: exactly one result per item given, duplicates included, whatever fails
 ///   (failures are `Err` items, never a short stream).
@@ -170,8 +171,10 @@ impl Client {
         BulkClassify::new(self.clone(), items.boxed())
     }
 
-    /// Classifies many accounts, pulling items lazily from a [`Stream`] (e.g. lines of a file
-    /// read asynchronously); see [`BulkClassify`] and [`classify_accounts`](Self::classify_accounts).
+    /// Classifies many accounts, pulling items lazily from a
+    /// [`Stream`](https://docs.rs/futures-util/0.3/futures_util/stream/trait.Stream.html) (e.g. lines
+    /// of a file read asynchronously); see [`BulkClassify`] and
+    /// [`classify_accounts`](Self::classify_accounts).
     pub fn classify_account_stream<'a, S>(&self, items: S) -> BulkClassify<'a, S::Item>
     where
         S: Stream + Send + 'a,

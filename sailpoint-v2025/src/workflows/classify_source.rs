@@ -11,27 +11,28 @@ use std::time::Duration;
 use futures::stream::{BoxStream, Stream, StreamExt};
 use tokio::sync::Notify;
 
-use crate::{Client, Error, SourceClassificationStatus};
+use crate::{Client, Error, SourceClassificationStatus, SourceJobStatus};
 
 /// The default time between two status requests.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 
-/// The statuses after which a job does not change any more.
-const FINAL_STATUSES: [&str; 3] = ["COMPLETED", "CANCELLED", "TERMINATED"];
-
-/// A source classification in progress, created by [`Client::classify_source`]: a [`Stream`] of
-/// status snapshots.
+/// A source classification in progress, created by [`Client::classify_source`]: a
+/// [`Stream`](https://docs.rs/futures-util/0.3/futures_util/stream/trait.Stream.html) of status snapshots.
 ///
 /// When first polled it starts the job (`POST /v2025/sources/{sourceId}/classify`), then asks
 /// for its status (`GET`) every [`poll_interval`](Self::poll_interval) and yields each answer,
-/// until the status is `COMPLETED`, `CANCELLED` or `TERMINATED` (that last snapshot included).
+/// while the status is one of the documented in-progress ones, `STARTED` and `COLLECTED`. The
+/// first snapshot with any other status (`COMPLETED`, `CANCELLED`, `TERMINATED`, a status
+/// SailPoint adds later, or none) is the last item: see [`SourceJobStatus`].
 /// Every request goes through the client's rate limit, authentication and retries, so polling
 /// never exceeds the client's [`RateLimit`](crate::RateLimit). An error (after the retries the
 /// operation allows) is yielded as the last item.
 ///
 /// Nothing happens while the stream is not polled, and **dropping it does not stop the job on
 /// the server**: cancel explicitly with a [`ClassifySourceCancel`] handle from
-/// [`cancel_handle`](Self::cancel_handle), and keep polling to see the `CANCELLED` snapshot.
+/// [`cancel_handle`](Self::cancel_handle), and keep polling to see the `CANCELLED` snapshot
+/// (the next poll comes at once, later ones keep the interval). A stream cancelled before its
+/// first poll never starts a job: it ends without a request.
 ///
 /// ```no_run
 /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
@@ -65,8 +66,10 @@ pub struct ClassifySource {
 /// What the stream and its cancel handles share.
 #[derive(Debug, Default)]
 struct CancelState {
+    /// Set when `cancel()` is called, before its `DELETE`: no job is started after that.
     requested: AtomicBool,
-    /// Wakes the stream's wait between two polls, so the `CANCELLED` status shows at once.
+    /// Wakes the stream's wait between two polls once per cancel, so the `CANCELLED` status
+    /// shows at once (a stored permit when the stream is not waiting: its next wait is short).
     wake: Notify,
 }
 
@@ -116,11 +119,25 @@ impl ClassifySource {
                     match step {
                         Step::Done => None,
                         Step::Start => {
+                            if cancel.requested.load(Ordering::Acquire) {
+                                // Cancelled before the first poll: never start a job.
+                                return None;
+                            }
                             if let Err(error) = client
                                 .send_classify_machine_account_from_source(source_id.as_str())
                                 .await
                             {
                                 return Some((Err(error), Step::Done));
+                            }
+                            if cancel.requested.load(Ordering::Acquire) {
+                                // A cancel during the POST: its DELETE may have reached the
+                                // server before the job existed, so cancel the job now.
+                                if let Err(error) = client
+                                    .delete_classify_machine_account_from_source(source_id.as_str())
+                                    .await
+                                {
+                                    return Some((Err(error), Step::Done));
+                                }
                             }
                             Some(poll_once(&client, &source_id).await)
                         }
@@ -152,21 +169,18 @@ async fn poll_once(
         .await
     {
         Ok(status) => {
-            let done = status
-                .status
-                .as_deref()
-                .is_some_and(|s| FINAL_STATUSES.contains(&s));
-            (Ok(status), if done { Step::Done } else { Step::Poll })
+            // Only the documented in-progress statuses continue: a status SailPoint adds later
+            // must not make the stream poll forever.
+            let running = SourceJobStatus::of(&status).is_some_and(|s| s.is_in_progress());
+            (Ok(status), if running { Step::Poll } else { Step::Done })
         }
         Err(error) => (Err(error), Step::Done),
     }
 }
 
-/// Sleeps `interval`, or less when a cancel is requested meanwhile.
+/// Sleeps `interval`, or less once after a cancel (then the interval again: a job that takes
+/// its time to show `CANCELLED` is not polled as fast as the rate limit allows).
 async fn wait(interval: Duration, cancel: &CancelState) {
-    if cancel.requested.load(Ordering::Acquire) {
-        return;
-    }
     let woken = cancel.wake.notified();
     let sleep = tokio::time::sleep(interval);
     futures::pin_mut!(woken, sleep);
@@ -195,14 +209,17 @@ impl ClassifySourceCancel {
     /// idempotent call) and wakes the stream, whose next snapshot then shows `CANCELLED` and
     /// ends it. Accounts classified before the cancel keep their classification.
     ///
+    /// From the moment it is called, the stream starts no job: cancelled before its first
+    /// poll, the stream ends without sending anything (not even when the `DELETE` fails).
+    ///
     /// # Errors
     ///
-    /// The typed error of the `DELETE` (the stream then keeps polling as before).
+    /// The typed error of the `DELETE` (a running stream then keeps polling as before).
     pub async fn cancel(&self) -> Result<(), Error> {
+        self.state.requested.store(true, Ordering::Release);
         self.client
             .delete_classify_machine_account_from_source(self.source_id.as_str())
             .await?;
-        self.state.requested.store(true, Ordering::Release);
         self.state.wake.notify_one();
         Ok(())
     }
