@@ -93,7 +93,8 @@ impl Client {
                 Some(builder.timeout),
             ),
         };
-        let reader = ResponseReader::new(&resolved.credentials, builder.max_response_bytes);
+        let reader =
+            ResponseReader::new(resolved.credentials.redactor(), builder.max_response_bytes);
         let auth = Authenticator::new(
             resolved.credentials,
             resolved.endpoints.token.clone(),

@@ -61,6 +61,17 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// A redactor for the static secret of these credentials (the client secret, or the ready
+    /// access token).
+    pub(crate) fn redactor(&self) -> Redactor {
+        match self {
+            Credentials::ClientCredentials { client_secret, .. } => {
+                Redactor::new([client_secret.expose_secret()])
+            }
+            Credentials::AccessToken(token) => Redactor::new([token.expose_secret()]),
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let looked_at = "the resolved credentials";
         match self {

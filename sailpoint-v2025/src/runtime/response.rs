@@ -16,12 +16,9 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use secrecy::ExposeSecret;
-
 use crate::error::redact::Redactor;
 use crate::error::server_text::snippet;
 use crate::error::{DecodeError, ResponseDetails, TransportError};
-use crate::runtime::auth::Credentials;
 use crate::runtime::retry::parse_retry_after;
 use crate::{Error, ErrorResponseDto};
 
@@ -39,14 +36,9 @@ pub(crate) struct ResponseReader {
 }
 
 impl ResponseReader {
-    /// A reader redacting these credentials' secrets, for bodies capped at `max_response_bytes`.
-    pub(crate) fn new(credentials: &Credentials, max_response_bytes: usize) -> Self {
-        let redactor = match credentials {
-            Credentials::ClientCredentials { client_secret, .. } => {
-                Redactor::new([client_secret.expose_secret()])
-            }
-            Credentials::AccessToken(token) => Redactor::new([token.expose_secret()]),
-        };
+    /// A reader redacting with `redactor` (the client's static secrets), for bodies capped at
+    /// `max_response_bytes`.
+    pub(crate) fn new(redactor: Redactor, max_response_bytes: usize) -> Self {
         Self {
             redactor,
             max_response_bytes,
