@@ -12,6 +12,7 @@ use crate::runtime::config::{ClientBuilder, Endpoints};
 use crate::runtime::execute::{EXPERIMENTAL_OPT_IN, Operation};
 use crate::runtime::rate_limit::Limiter;
 use crate::runtime::response::ResponseReader;
+use crate::runtime::retry_budget::RetryTokens;
 use crate::{
     ClassificationMode, ClassifyRequest, Error, RetryConfig, SendClassifyMachineAccount200Response,
 };
@@ -48,6 +49,8 @@ pub(crate) struct Inner {
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
+    /// The retry budget shared by the clones.
+    pub(crate) retry_tokens: RetryTokens,
     /// The whole-request timeout of the SDK-built HTTP client (`None` with a user's client,
     /// whose timeouts the SDK does not know).
     pub(crate) attempt_timeout: Option<Duration>,
@@ -105,6 +108,7 @@ impl Client {
                 http,
                 endpoints: resolved.endpoints,
                 auth,
+                retry_tokens: RetryTokens::new(builder.retry.get_retry_budget()),
                 retry: builder.retry,
                 limiter,
                 attempt_timeout,

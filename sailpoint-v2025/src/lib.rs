@@ -124,6 +124,7 @@ pub use runtime::config::{
 };
 pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
+pub use runtime::retry_budget::RetryBudget;
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 
