@@ -102,6 +102,7 @@ impl Client {
             resolved.credentials,
             resolved.endpoints.token.clone(),
             http.clone(),
+            builder.token_timeout,
         );
         Ok(Self {
             inner: Arc::new(Inner {

@@ -120,7 +120,8 @@ pub use operations::source_classification::{
 };
 pub use runtime::config::{
     ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
 };
 pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};

@@ -1,6 +1,8 @@
 //! The one error type of the SDK, and the opaque types its variants carry; how server text is
 //! bounded and escaped, and how secrets are redacted from it.
 
+#[cfg(test)]
+mod bounded_proptest;
 pub(crate) mod redact;
 pub(crate) mod server_text;
 
