@@ -349,6 +349,13 @@ impl ClientBuilder {
                 "builder .max_response_bytes()",
             ));
         }
+        if self.token_timeout.is_zero() {
+            return Err(Error::config(
+                "token timeout",
+                "must be longer than zero",
+                "builder .token_timeout()",
+            ));
+        }
         let builder_base_url = match &self.base_url {
             Some(BaseUrl::Url(url)) => Some(url.clone()),
             Some(BaseUrl::Tenant(name)) => Some(tenant_url(name)?),
@@ -660,6 +667,28 @@ mod tests {
             "{err}"
         );
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_zero_token_timeout_is_a_config_error() {
+        let err = ClientBuilder::default()
+            .base_url("https://acme.api.identitynow.com")
+            .access_token("token")
+            .environment(Vec::<(String, String)>::new())
+            .token_timeout(Duration::ZERO)
+            .resolve()
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    setting: "token timeout",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

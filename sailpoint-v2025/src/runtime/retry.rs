@@ -5,18 +5,7 @@
 //!
 //! [`decide`] maps how an attempt ended ([`Outcome`]) and the operation's idempotency to a
 //! [`Decision`]: retry after a delay, refresh the token then retry at once, or give up with an
-//! error. Its table, in order (the first row that matches decides):
-//!
-//! | outcome of the attempt | idempotent operation | non-idempotent operation |
-//! |---|---|---|
-//! | the call's deadline passed during a step (rate-limit wait, token wait, exchange) | give up: `DeadlineExceeded` (with the last retried error) | same |
-//! | the client is paused by an earlier 429 for longer than `max_retry_after` | give up: `TooManyRequests` (`retry_after` = rest of the pause), nothing sent | same |
-//! | the client is paused past the call's deadline | give up: `DeadlineExceeded` (source: that 429), nothing sent | same |
-//! | `401` with a token the client fetches itself, first time in this call | refresh the token, retry at once (no attempt, no budget used) | same |
-//! | `429` with `Retry-After` above `max_retry_after` | give up: the 429 | same |
-//! | `429`; a transient token failure (no token, so nothing was sent); a connection that was never established (refused, connect timeout, DNS, TLS) | retry | retry |
-//! | 5xx except `501`; a timeout or broken connection after the request may have been sent | retry | give up: the error |
-//! | anything else: 400, 401 (again, or a ready token), 403, 404, 501, redirects, rejected credentials, a body too large, a request that cannot be built | give up: the error | same |
+//! error. Its table is in [`decide`]'s documentation (and in [`RetryConfig`]'s, for users).
 //!
 //! A "retry" still gives up with the error when the attempts ([`RetryConfig::max_attempts`])
 //! are used up or the client's [`RetryBudget`] cannot pay for it, and with `DeadlineExceeded`
@@ -32,6 +21,23 @@
 //! when the request provably did not reach the server's processing (a connection that was
 //! never established, no token, a 429, which ISC answers before processing). A timeout, a reset
 //! connection or a 5xx may have come after the server acted, so those are returned.
+
+/// The decision table of [`decide`], shown in this module's and [`RetryConfig`]'s docs (one
+/// text, so they cannot drift apart).
+macro_rules! decision_table {
+    () => {
+        "| outcome of the attempt | idempotent operation | non-idempotent operation |\n\
+|---|---|---|\n\
+| the call's deadline passed during a step (rate-limit wait, token wait, exchange) | give up: `DeadlineExceeded` (with the last retried error) | same |\n\
+| the client is paused by an earlier 429 for longer than `max_retry_after` | give up: `TooManyRequests` (`retry_after` = rest of the pause), nothing sent | same |\n\
+| the client is paused past the call's deadline | give up: `DeadlineExceeded` (source: that 429), nothing sent | same |\n\
+| `401` with a token the client fetches itself, first time in this call | refresh the token, retry at once (no attempt, no budget used) | same |\n\
+| `429` with `Retry-After` above `max_retry_after` | give up: the 429 | same |\n\
+| `429`; a transient token failure (no token, so nothing was sent); a connection that was never established (refused, connect timeout, DNS, TLS) | retry | retry |\n\
+| 5xx except `501`; a timeout or broken connection after the request may have been sent | retry | give up: the error |\n\
+| anything else: 400, 401 (again, or a ready token), 403, 404, 501, redirects, rejected credentials, a body too large, a request that cannot be built | give up: the error | same |\n"
+    };
+}
 
 use std::time::{Duration, SystemTime};
 
@@ -57,6 +63,14 @@ use crate::runtime::retry_budget::RetryTokens;
 ///
 /// When the attempts run out, the last attempt's typed error is returned.
 ///
+/// What follows a failed attempt, in order (the first row that matches decides):
+///
+#[doc = decision_table!()]
+///
+/// A "retry" still gives up with the error when [`max_attempts`](Self::max_attempts) are used
+/// up or the [`RetryBudget`] cannot pay for it, and fails with `DeadlineExceeded` when its wait
+/// would end past the [`deadline`](Self::deadline).
+///
 /// Retries also draw on a [`RetryBudget`] shared by the client and its clones (aws-sdk's
 /// standard retry quota): when most calls fail, calls stop being retried, so a bulk run
 /// against a failing server makes about one attempt per id, not `max_attempts`.
@@ -66,7 +80,8 @@ use crate::runtime::retry_budget::RetryTokens;
 /// call fails with [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded).
 /// Idempotent operations (classification is one) are retried on every failure for which
 /// [`Error::is_retryable`](crate::Error::is_retryable) is true; non-idempotent ones only when
-/// the request provably did not reach the server (a refused connection, no token, a 429).
+/// the request provably did not reach the server (a refused connection, a connect timeout, no
+/// token, a 429).
 ///
 /// ```
 /// use std::time::Duration;
@@ -333,8 +348,13 @@ impl CallState {
 }
 
 /// The one retry decision of the execution path: what happens after an attempt ended with
-/// `outcome`. The table is in the [module documentation](self). It updates `call` (attempts,
-/// the last error) and draws the retry's cost from `budget`.
+/// `outcome`. It updates `call` (attempts, the last error) and draws the retry's cost from
+/// `budget`. The first row that matches decides:
+///
+#[doc = decision_table!()]
+///
+/// A "retry" still gives up with the error when the attempts are used up or the budget cannot
+/// pay for it, and with `DeadlineExceeded` when its wait would end past the call's deadline.
 pub(crate) fn decide<B>(
     config: &RetryConfig,
     budget: &RetryTokens,
