@@ -170,8 +170,11 @@ impl ClientBuilder {
 
     /// The longest response body the client reads, in bytes (default 4 MiB,
     /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer body, with or without `Content-Length`, stops
-    /// being read at the limit and the call fails with [`Error::BodyTooLarge`]; error bodies
-    /// are kept only as a 4 KiB snippet either way. Token responses are capped at 64 KiB.
+    /// being read at the limit. A success then fails with [`Error::BodyTooLarge`]; an error
+    /// status keeps its meaning (its variant, `Retry-After`, retry and the shared pause after a
+    /// 429), with only the text kept of its body cut ([`ResponseDetails::is_body_truncated`](crate::ResponseDetails::is_body_truncated)).
+    /// Error bodies are kept only as a 4 KiB snippet either way. Token responses are capped at
+    /// 64 KiB.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self
