@@ -153,9 +153,10 @@ impl Client {
         // A shared pause is waited out only if it ends before `max_retry_after` and before the
         // call's deadline; otherwise the call fails at once, without a request.
         let max_retry_after = inner.retry.get_max_retry_after();
-        let longest_pause = state
-            .time_left()
-            .map_or(max_retry_after, |left| left.min(max_retry_after));
+        let now = Instant::now();
+        let longest_pause = deadline.map_or(max_retry_after, |deadline| {
+            deadline.saturating_duration_since(now).min(max_retry_after)
+        });
         let acquired = before_deadline(deadline, inner.limiter.acquire(longest_pause))
             .await
             .ok_or(Outcome::DeadlinePassed)?;

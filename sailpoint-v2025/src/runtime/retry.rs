@@ -339,12 +339,6 @@ impl CallState {
     pub(crate) fn last_retry_cost(&self) -> Option<u32> {
         self.last_retry_cost
     }
-
-    /// How long the call may still wait before its deadline (`None`: no deadline).
-    pub(crate) fn time_left(&self) -> Option<Duration> {
-        self.deadline
-            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
-    }
 }
 
 /// The one retry decision of the execution path: what happens after an attempt ended with
