@@ -9,6 +9,7 @@ use crate::runtime::auth::{Authenticator, Bearer};
 use crate::runtime::config::{ClientBuilder, Endpoints};
 use crate::runtime::rate_limit::Limiter;
 use crate::runtime::response::ResponseReader;
+use crate::runtime::retry_budget::RetryTokens;
 use crate::{Error, RetryConfig};
 
 /// A SailPoint ISC v2025 API client.
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) auth: Authenticator,
     pub(crate) retry: RetryConfig,
     pub(crate) limiter: Limiter,
+    /// The retry budget shared by the clones.
+    pub(crate) retry_tokens: RetryTokens,
     /// The whole-request timeout of the SDK-built HTTP client (`None` with a user's client,
     /// whose timeouts the SDK does not know).
     pub(crate) attempt_timeout: Option<Duration>,
@@ -94,17 +97,20 @@ impl Client {
                 Some(builder.timeout),
             ),
         };
-        let reader = ResponseReader::new(&resolved.credentials, builder.max_response_bytes);
+        let reader =
+            ResponseReader::new(resolved.credentials.redactor(), builder.max_response_bytes);
         let auth = Authenticator::new(
             resolved.credentials,
             resolved.endpoints.token.clone(),
             http.clone(),
+            builder.token_timeout,
         );
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 endpoints: resolved.endpoints,
                 auth,
+                retry_tokens: RetryTokens::new(builder.retry.get_retry_budget()),
                 retry: builder.retry,
                 limiter,
                 attempt_timeout,

@@ -3,11 +3,13 @@
 //! Built for long-running jobs that classify thousands of accounts:
 //!
 //! * **Auth that lasts**: OAuth2 client credentials fetched lazily, cached, refreshed before they
-//!   expire, one token request in flight for all concurrent callers; a `401` triggers one
-//!   refresh and one retry.
+//!   expire in the background without delaying calls, one token request in flight for all
+//!   concurrent callers, each bounded by its own timeout; a `401` triggers one refresh and one
+//!   retry.
 //! * **Retries that respect ISC**: `429` waits out `Retry-After` (seconds or HTTP-date) and
 //!   pauses every caller of the client; 5xx (except 501), timeouts and connection failures back
-//!   off exponentially with jitter. See [`RetryConfig`].
+//!   off exponentially with jitter; a shared [`RetryBudget`] stops retries multiplying the load
+//!   on a failing server. See [`RetryConfig`].
 //! * **Pacing**: a client-side [`RateLimit`] (ISC's 100 requests per 10 s by default) shared by
 //!   all clones of a [`Client`].
 //! * **Bulk runs**: [`Client::classify_accounts`] streams one result per item (an id, owned or
@@ -137,10 +139,12 @@ pub use operations::source_classification::{
 pub use operations::source_job_status::{SourceClassificationStatusExt, SourceJobStatus};
 pub use runtime::config::{
     ClientBuilder, DEFAULT_CONFIG_FILE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    DEFAULT_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
 };
 pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
+pub use runtime::retry_budget::RetryBudget;
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::bulk_account::BulkAccount;
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};

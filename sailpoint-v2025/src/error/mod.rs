@@ -1,6 +1,8 @@
 //! The one error type of the SDK, and the opaque types its variants carry; how server text is
 //! bounded and escaped, and how secrets are redacted from it.
 
+#[cfg(test)]
+mod bounded_proptest;
 pub(crate) mod kind;
 pub(crate) mod redact;
 #[cfg(test)]
@@ -156,9 +158,10 @@ pub enum Error {
         /// Why decoding failed.
         source: DecodeError,
     },
-    /// A response body longer than
+    /// A success response whose body is longer than
     /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes): reading
-    /// stopped there, so a flood cannot exhaust memory.
+    /// stopped there, so a flood cannot exhaust memory. (An error status past the cap keeps its
+    /// own variant, with its body's text cut.)
     #[non_exhaustive]
     BodyTooLarge {
         /// The HTTP status.

@@ -6,6 +6,17 @@ use std::fmt;
 /// The most bytes of a body an [`Error`](crate::Error) keeps.
 pub const MAX_BODY_SNIPPET_BYTES: usize = 4 * 1024;
 
+/// The most bytes of server text a typed error body keeps: its messages' texts and locales
+/// together (anything beyond is cut, and messages past it dropped).
+pub(crate) const MAX_TYPED_TEXT_BYTES: usize = 2 * 1024;
+
+/// The most bytes kept of one id the server sent (`trackingId`, `detailCode`) or of a
+/// `Location`.
+pub(crate) const MAX_ID_BYTES: usize = 256;
+
+/// The most messages (and causes) of a typed error body kept.
+const MAX_MESSAGES: usize = 16;
+
 /// The most characters of a server's text shown inline in a `Display` message.
 const MAX_INLINE_CHARS: usize = 300;
 
@@ -22,6 +33,64 @@ pub(crate) fn snippet(bytes: &[u8]) -> (String, bool) {
         text.pop();
     }
     (text, true)
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+pub(crate) fn cut(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+/// Bounds SailPoint's error body as kept in an error: ids cut to [`MAX_ID_BYTES`], at most
+/// [`MAX_MESSAGES`] messages and causes each, and their text together at most
+/// [`MAX_TYPED_TEXT_BYTES`], so that no `Display` or `Debug` of an error grows with what a
+/// server sent.
+pub(crate) fn bound_error_body(body: &mut crate::ErrorResponseDto) {
+    for id in [&mut body.detail_code, &mut body.tracking_id]
+        .into_iter()
+        .flatten()
+    {
+        cut(id, MAX_ID_BYTES);
+    }
+    let mut budget = MAX_TYPED_TEXT_BYTES;
+    for list in [&mut body.messages, &mut body.causes].into_iter().flatten() {
+        list.truncate(MAX_MESSAGES);
+        for message in list.iter_mut() {
+            let origin = message.locale_origin.as_mut().and_then(|o| o.0.as_mut());
+            for text in [message.locale.as_mut(), origin, message.text.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                cut(text, budget);
+                budget -= text.len();
+            }
+        }
+    }
+}
+
+/// Bounds a free-form JSON value of an error body (a 401's `error`, a 429's `message`): one
+/// that would show longer than [`MAX_TYPED_TEXT_BYTES`] is kept as the start of its text.
+pub(crate) fn bound_json(value: &mut Option<serde_json::Value>) {
+    let Some(json) = value else { return };
+    let mut text = match &mut *json {
+        serde_json::Value::String(text) if text.len() <= MAX_TYPED_TEXT_BYTES => return,
+        serde_json::Value::String(text) => std::mem::take(text),
+        other => {
+            let text = other.to_string();
+            if text.len() <= MAX_TYPED_TEXT_BYTES {
+                return;
+            }
+            text
+        }
+    };
+    cut(&mut text, MAX_TYPED_TEXT_BYTES);
+    text.push('…');
+    *json = serde_json::Value::String(text);
 }
 
 /// Shows its text with control characters (ESC, CR, LF, ...) and bidirectional-override

@@ -32,6 +32,10 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// How long a token failure that asking again would not fix (rejected credentials, a malformed
 /// or blank token) is handed to new calls without a new token request.
 const FAILURE_MEMORY: Duration = Duration::from_secs(5);
+/// After a failed token request, how long a refresh that is due but not urgent (the cached
+/// token is still valid) waits before asking again, so a down token endpoint is not asked
+/// once per call.
+const BACKGROUND_RETRY_PAUSE: Duration = Duration::from_secs(1);
 /// The longest a transient token failure with `Retry-After` is remembered.
 const MAX_FAILURE_MEMORY: Duration = Duration::from_secs(60);
 
@@ -61,6 +65,18 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// A redactor for the static secret of these credentials (the client secret, or the ready
+    /// access token).
+    pub(crate) fn redactor(&self) -> Redactor {
+        match self {
+            Credentials::ClientCredentials {
+                client_id,
+                client_secret,
+            } => Redactor::client_credentials(client_id, client_secret.expose_secret()),
+            Credentials::AccessToken(token) => Redactor::new([token.expose_secret()]),
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         let looked_at = "the resolved credentials";
         match self {
@@ -182,7 +198,14 @@ impl fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    pub(crate) fn new(credentials: Credentials, token_url: String, http: reqwest::Client) -> Self {
+    /// An authenticator for `credentials`; token requests go to `token_url` over `http`, each
+    /// abandoned after `token_timeout` whatever `http`'s own timeouts.
+    pub(crate) fn new(
+        credentials: Credentials,
+        token_url: String,
+        http: reqwest::Client,
+        token_timeout: Duration,
+    ) -> Self {
         match &credentials {
             // A ready token's header is built once, not on every call (it is on the hot path).
             Credentials::AccessToken(token) => Self {
@@ -203,6 +226,7 @@ impl Authenticator {
                     client_secret: client_secret.clone(),
                     token_url,
                     http,
+                    timeout: token_timeout,
                     state: Mutex::new(TokenState::default()),
                     generation: AtomicU64::new(0),
                     fetched: AtomicU64::new(0),
@@ -272,15 +296,21 @@ struct TokenState {
     failure: Option<RememberedFailure>,
     /// The token request in flight, if any: its outcome arrives on this channel.
     fetch: Option<watch::Receiver<Option<FetchOutcome>>>,
+    /// No background refresh starts before this (set when a token request fails).
+    background_not_before: Option<Instant>,
 }
 
 /// OAuth2 client credentials and the shared token state. Token requests run on their own task
-/// (never inside a caller's future), one at a time, and hand their outcome to every waiter.
+/// (never inside a caller's future), one at a time, each bounded by its own timeout, and hand
+/// their outcome to every waiter. A refresh that is due while the cached token is still valid
+/// runs in the background: callers keep using the valid token and never wait for it.
 struct TokenSource {
     client_id: String,
     client_secret: SecretString,
     token_url: String,
     http: reqwest::Client,
+    /// How long one token request may take, sending and reading included.
+    timeout: Duration,
     /// Never held across an `.await`.
     state: Mutex<TokenState>,
     generation: AtomicU64,
@@ -301,25 +331,24 @@ impl TokenSource {
                 let mut state = self.lock();
                 let now = Instant::now();
                 if let Some(token) = &state.token
-                    && now < token.refresh_at
+                    && now < token.expires_at
                 {
-                    return Ok(token.bearer.clone());
+                    let bearer = token.bearer.clone();
+                    if now >= token.refresh_at
+                        && state.background_not_before.is_none_or(|at| now >= at)
+                    {
+                        // Due, but still valid: refresh in the background and use this one.
+                        // A failure to start it is retried by the next call.
+                        let _ = self.fetch_in_flight(&mut state, now);
+                    }
+                    return Ok(bearer);
                 }
                 if let Some(remembered) = &state.failure
                     && now < remembered.until
                 {
-                    return state
-                        .usable_token(now)
-                        .ok_or_else(|| remembered.failure.clone());
+                    return Err(remembered.failure.clone());
                 }
-                match &state.fetch {
-                    Some(fetch) if fetch.has_changed().is_ok() => fetch.clone(),
-                    _ => {
-                        let fetch = self.spawn_fetch()?;
-                        state.fetch = Some(fetch.clone());
-                        fetch
-                    }
-                }
+                self.fetch_in_flight(&mut state, now)?
             };
             // Waiting here holds no lock; dropping this future leaves the fetch running.
             let result = match outcome.wait_for(Option::is_some).await {
@@ -340,6 +369,28 @@ impl TokenSource {
         )))
     }
 
+    /// The token request in flight, or a new one, unless a failure that asking again would
+    /// not fix is still remembered.
+    fn fetch_in_flight(
+        self: &Arc<Self>,
+        state: &mut TokenState,
+        now: Instant,
+    ) -> Result<watch::Receiver<Option<FetchOutcome>>, Arc<TokenFailure>> {
+        if let Some(fetch) = &state.fetch
+            && fetch.has_changed().is_ok()
+        {
+            return Ok(fetch.clone());
+        }
+        if let Some(remembered) = &state.failure
+            && now < remembered.until
+        {
+            return Err(remembered.failure.clone());
+        }
+        let fetch = self.spawn_fetch()?;
+        state.fetch = Some(fetch.clone());
+        Ok(fetch)
+    }
+
     /// Starts a token request on its own task, on the caller's runtime.
     fn spawn_fetch(
         self: &Arc<Self>,
@@ -355,7 +406,20 @@ impl TokenSource {
         let span = tracing::debug_span!("sailpoint.oauth_token", client_id = %self.client_id);
         runtime.spawn(
             async move {
-                let outcome = source.fetch().await;
+                // The request's own bound, whatever the HTTP client's timeouts (a user's client
+                // may have none): a stalled request is abandoned, and the next call starts anew.
+                let outcome = tokio::time::timeout(source.timeout, source.fetch())
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(TokenFailure::new(
+                            None,
+                            format!(
+                                "the token request did not complete within {}s \
+                                 (ClientBuilder::token_timeout)",
+                                source.timeout.as_secs_f64()
+                            ),
+                        ))
+                    });
                 let published = source.publish(outcome);
                 // Nobody may be waiting any more; the state is updated regardless.
                 let _ = sender.send(Some(published));
@@ -385,6 +449,7 @@ impl TokenSource {
                 Ok(bearer)
             }
             Err(failure) => {
+                state.background_not_before = Some(now + BACKGROUND_RETRY_PAUSE);
                 let remember = if failure.is_transient() {
                     failure.retry_after.map(|wait| wait.min(MAX_FAILURE_MEMORY))
                 } else {

@@ -34,6 +34,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default timeout of one OAuth2 token request, sending and reading together (see
+/// [`ClientBuilder::token_timeout`]).
+pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Default cap on a response body: 4 MiB (see [`ClientBuilder::max_response_bytes`]).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -65,6 +69,7 @@ pub(crate) const API_VERSION_PATH: &str = "/v2025";
 /// | client-side rate limit | [`rate_limit`](Self::rate_limit) | 100 requests / 10 s ([`RateLimit::default`]) |
 /// | whole-request timeout | [`timeout`](Self::timeout) | 30 s |
 /// | connect timeout | [`connect_timeout`](Self::connect_timeout) | 10 s |
+/// | one token request | [`token_timeout`](Self::token_timeout) | 10 s ([`DEFAULT_TOKEN_TIMEOUT`]) |
 /// | HTTP client | [`http_client`](Self::http_client) | a new rustls `reqwest::Client` |
 /// | User-Agent suffix | [`user_agent_suffix`](Self::user_agent_suffix) | none |
 /// | plain `http://` to non-loopback hosts | [`allow_insecure_http`](Self::allow_insecure_http) | refused |
@@ -91,6 +96,7 @@ pub struct ClientBuilder {
     pub(crate) rate_limit: RateLimit,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) token_timeout: Duration,
     pub(crate) http_client: Option<reqwest::Client>,
     pub(crate) user_agent_suffix: Option<String>,
     allow_insecure_http: bool,
@@ -125,6 +131,7 @@ impl Default for ClientBuilder {
             rate_limit: RateLimit::default(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            token_timeout: DEFAULT_TOKEN_TIMEOUT,
             http_client: None,
             user_agent_suffix: None,
             allow_insecure_http: false,
@@ -144,6 +151,7 @@ impl fmt::Debug for ClientBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("token_timeout", &self.token_timeout)
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -177,8 +185,11 @@ impl ClientBuilder {
 
     /// The longest response body the client reads, in bytes (default 4 MiB,
     /// [`DEFAULT_MAX_RESPONSE_BYTES`]). A longer body, with or without `Content-Length`, stops
-    /// being read at the limit and the call fails with [`Error::BodyTooLarge`]; error bodies
-    /// are kept only as a 4 KiB snippet either way. Token responses are capped at 64 KiB.
+    /// being read at the limit. A success then fails with [`Error::BodyTooLarge`]; an error
+    /// status keeps its meaning (its variant, `Retry-After`, retry and the shared pause after a
+    /// 429), with only the text kept of its body cut ([`ResponseDetails::is_body_truncated`](crate::ResponseDetails::is_body_truncated)).
+    /// Error bodies are kept only as a 4 KiB snippet either way. Token responses are capped at
+    /// 64 KiB.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
         self
@@ -227,6 +238,17 @@ impl ClientBuilder {
     /// The connect timeout (default 10 s). Ignored with [`http_client`](Self::http_client).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The longest one OAuth2 token request may take, sending and reading together (default
+    /// 10 s, [`DEFAULT_TOKEN_TIMEOUT`]). It holds whatever the HTTP client's own timeouts, a
+    /// client from [`http_client`](Self::http_client) without any included: a stalled token
+    /// request is abandoned then (every call waiting for it gets [`Error::Auth`], which is
+    /// retried) and the next call starts a fresh one. No call waits for a token past its own
+    /// [`RetryConfig::deadline`] either.
+    pub fn token_timeout(mut self, timeout: Duration) -> Self {
+        self.token_timeout = timeout;
         self
     }
 
@@ -347,6 +369,13 @@ impl ClientBuilder {
                 "max response bytes",
                 "must be at least 1",
                 "builder .max_response_bytes()",
+            ));
+        }
+        if self.token_timeout.is_zero() {
+            return Err(Error::config(
+                "token timeout",
+                "must be longer than zero",
+                "builder .token_timeout()",
             ));
         }
         let builder_base_url = match &self.base_url {
@@ -724,6 +753,28 @@ mod tests {
             "{err}"
         );
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_zero_token_timeout_is_a_config_error() {
+        let err = ClientBuilder::default()
+            .base_url("https://acme.api.identitynow.com")
+            .access_token("token")
+            .environment(Vec::<(String, String)>::new())
+            .token_timeout(Duration::ZERO)
+            .resolve()
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    setting: "token timeout",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub(crate) mod execute;
 pub(crate) mod rate_limit;
 pub(crate) mod response;
 pub(crate) mod retry;
+pub(crate) mod retry_budget;
 mod tls;
 pub(crate) mod transport;

@@ -16,14 +16,13 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use secrecy::ExposeSecret;
-
 use crate::error::redact::Redactor;
-use crate::error::server_text::snippet;
+use crate::error::server_text::{MAX_ID_BYTES, bound_error_body, bound_json, cut, snippet};
 use crate::error::{DecodeError, ResponseDetails, TransportError};
-use crate::runtime::auth::Credentials;
 use crate::runtime::retry::parse_retry_after;
-use crate::{Error, ErrorResponseDto};
+use crate::{
+    Error, ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles429Response,
+};
 
 /// The generated operation's result type.
 pub(crate) type GeneratedResult<T> = Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>;
@@ -39,15 +38,9 @@ pub(crate) struct ResponseReader {
 }
 
 impl ResponseReader {
-    /// A reader redacting these credentials' secrets, for bodies capped at `max_response_bytes`.
-    pub(crate) fn new(credentials: &Credentials, max_response_bytes: usize) -> Self {
-        let redactor = match credentials {
-            Credentials::ClientCredentials {
-                client_id,
-                client_secret,
-            } => Redactor::client_credentials(client_id, client_secret.expose_secret()),
-            Credentials::AccessToken(token) => Redactor::new([token.expose_secret()]),
-        };
+    /// A reader redacting with `redactor` (the client's static secrets), for bodies capped at
+    /// `max_response_bytes`.
+    pub(crate) fn new(redactor: Redactor, max_response_bytes: usize) -> Self {
         Self {
             redactor,
             max_response_bytes,
@@ -80,15 +73,8 @@ impl ResponseReader {
             Gen::ErrorResponse(value) => {
                 let status = value.status();
                 let retry_after = parse_retry_after(value.headers());
-                let body = value
-                    .into_inner()
-                    .into_inner()
-                    .try_collect::<Vec<Bytes>>()
-                    .await;
-                match body {
-                    Ok(chunks) => self.decode(status, retry_after, &chunks.concat(), bearer),
-                    Err(source) => self.body_error(status, source),
-                }
+                let body = read_error_body(value.into_inner().into_inner()).await;
+                self.decode_read(status, retry_after, body, bearer)
             }
             Gen::UnexpectedResponse(response) if response.status().is_redirection() => {
                 // Never followed (the SDK's HTTP client has redirects off): a redirect is not an
@@ -99,16 +85,18 @@ impl ResponseReader {
                         .headers()
                         .get(reqwest::header::LOCATION)
                         .and_then(|l| l.to_str().ok())
-                        .map(|l| self.redactor_for(bearer).redact(l).into_owned()),
+                        .map(|l| {
+                            let mut location = self.redactor_for(bearer).redact(l).into_owned();
+                            cut(&mut location, MAX_ID_BYTES);
+                            location
+                        }),
                 }
             }
             Gen::UnexpectedResponse(response) => {
                 let status = response.status();
                 let retry_after = parse_retry_after(response.headers());
-                match response.bytes().await {
-                    Ok(body) => self.decode(status, retry_after, &body, bearer),
-                    Err(source) => self.body_error(status, source),
-                }
+                let body = read_error_body(response.bytes_stream()).await;
+                self.decode_read(status, retry_after, body, bearer)
             }
             // Progenitor does not keep the success status here; the documented one is 200.
             Gen::InvalidResponsePayload(body, source) => {
@@ -135,14 +123,22 @@ impl ResponseReader {
         }
     }
 
-    fn decode(
+    /// The typed error of an error status whose body was read as far as it could be. A body
+    /// past the cap keeps its status, its `Retry-After` and so its retry and the shared pause:
+    /// only the text kept of it is cut.
+    fn decode_read(
         &self,
         status: StatusCode,
         retry_after: Option<Duration>,
-        body: &[u8],
+        body: Result<ErrorBody, reqwest::Error>,
         bearer: Option<&HeaderValue>,
     ) -> Error {
-        decode_error(status, retry_after, body, &self.redactor_for(bearer))
+        let redactor = self.redactor_for(bearer);
+        match body {
+            Ok(ErrorBody::Whole(body)) => decode(status, retry_after, &body, &redactor, false),
+            Ok(ErrorBody::Cut(start)) => decode(status, retry_after, &start, &redactor, true),
+            Err(source) => self.body_error(status, source),
+        }
     }
 
     fn body_error(&self, status: StatusCode, source: reqwest::Error) -> Error {
@@ -153,6 +149,33 @@ impl ResponseReader {
             }
         } else {
             transport(source)
+        }
+    }
+}
+
+/// An error status's body, as far as it could be read.
+enum ErrorBody {
+    /// All of it.
+    Whole(Vec<u8>),
+    /// Its start: reading stopped at the body cap.
+    Cut(Vec<u8>),
+}
+
+/// Reads an error body chunk by chunk; the generated client's body cap ends it with an error
+/// that [`sailpoint_v2025_client::is_body_too_large`] recognises, and what came before is kept.
+async fn read_error_body(
+    chunks: impl futures::Stream<Item = Result<Bytes, reqwest::Error>>,
+) -> Result<ErrorBody, reqwest::Error> {
+    let mut chunks = std::pin::pin!(chunks);
+    let mut body = Vec::new();
+    loop {
+        match chunks.try_next().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return Ok(ErrorBody::Whole(body)),
+            Err(error) if sailpoint_v2025_client::is_body_too_large(&error) => {
+                return Ok(ErrorBody::Cut(body));
+            }
+            Err(error) => return Err(error),
         }
     }
 }
@@ -200,21 +223,40 @@ pub(crate) fn transport(source: reqwest::Error) -> Error {
 
 /// Decodes an error body by status. The body is redacted first; an undecodable documented
 /// body keeps its status, a snippet and the ids recovered from it.
+#[cfg(test)]
 pub(crate) fn decode_error(
     status: StatusCode,
     retry_after: Option<Duration>,
     body: &[u8],
     redactor: &Redactor,
 ) -> Error {
+    decode(status, retry_after, body, redactor, false)
+}
+
+/// [`decode_error`] of a whole body, or of the start of one (`cut`) that was longer than the
+/// body cap. Typed bodies are bounded ([`bound_error_body`], [`bound_json`]).
+fn decode(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    redactor: &Redactor,
+    cut: bool,
+) -> Error {
     let body = redactor.redact_bytes(body);
     let json = strip_bom(&body);
-    let response = Box::new(details(status, &body));
+    let mut response = Box::new(details(status, &body));
+    response.body_truncated |= cut;
     // The typed bodies are decoded through a JSON value whose strings are redacted once more:
     // what a body's text says after JSON decoding is what `Display` shows.
     let value = serde_json::from_slice::<serde_json::Value>(json).map(|mut value| {
         redactor.redact_json(&mut value);
         value
     });
+    let dto = || -> Result<Box<ErrorResponseDto>, serde_json::Error> {
+        let mut dto = Box::new(typed_body::<ErrorResponseDto>(&value, json)?);
+        bound_error_body(&mut dto);
+        Ok(dto)
+    };
     let typed = |make: &dyn Fn() -> Result<Error, serde_json::Error>| {
         make().unwrap_or_else(|source| Error::InvalidBody {
             status,
@@ -225,26 +267,29 @@ pub(crate) fn decode_error(
     match status.as_u16() {
         400 => typed(&|| {
             Ok(Error::BadRequest {
-                body: Box::new(typed_body(&value, json)?),
+                body: dto()?,
                 response: response.clone(),
             })
         }),
         403 => typed(&|| {
             Ok(Error::Forbidden {
-                body: Box::new(typed_body(&value, json)?),
+                body: dto()?,
                 response: response.clone(),
             })
         }),
         500 => typed(&|| {
             Ok(Error::InternalServerError {
-                body: Box::new(typed_body(&value, json)?),
+                body: dto()?,
                 response: response.clone(),
             })
         }),
         // Whatever the body (HTML from a gateway, empty, another JSON shape): the status is
         // what the caller acts on (refresh the token, wait).
         401 => Error::Unauthorized {
-            body: decode_opt(&value),
+            body: decode_opt(&value).map(|mut body: ListAccessProfiles401Response| {
+                bound_json(&mut body.error);
+                body
+            }),
             response,
         },
         // Whatever the body and whether or not the operation documents it: an unknown id is
@@ -254,7 +299,10 @@ pub(crate) fn decode_error(
             response,
         },
         429 => Error::TooManyRequests {
-            body: decode_opt(&value),
+            body: decode_opt(&value).map(|mut body: ListAccessProfiles429Response| {
+                bound_json(&mut body.message);
+                body
+            }),
             retry_after,
             response: Some(response),
         },
@@ -290,7 +338,10 @@ fn error_dto(
 ) -> Option<Box<ErrorResponseDto>> {
     decode_opt::<ErrorResponseDto>(value)
         .filter(|d| d.detail_code.is_some() || d.tracking_id.is_some())
-        .map(Box::new)
+        .map(|mut dto| {
+            bound_error_body(&mut dto);
+            Box::new(dto)
+        })
 }
 
 fn decode_opt<T: DeserializeOwned>(
@@ -306,7 +357,13 @@ fn strip_bom(body: &[u8]) -> &[u8] {
 
 /// Status, recovered ids and a bounded snippet of an (already redacted) body.
 fn details(status: StatusCode, body: &[u8]) -> ResponseDetails {
-    let ids = ErrorIds::recover(strip_bom(body));
+    let mut ids = ErrorIds::recover(strip_bom(body));
+    for id in [&mut ids.tracking_id, &mut ids.detail_code]
+        .into_iter()
+        .flatten()
+    {
+        cut(id, MAX_ID_BYTES);
+    }
     let (body, body_truncated) = snippet(body);
     ResponseDetails {
         status,
