@@ -4,6 +4,9 @@
 
 use crate::Error;
 
+/// The path of the API version this SDK speaks, appended to the tenant's API host.
+pub(crate) const API_VERSION_PATH: &str = "/v2025";
+
 /// Checks the parsed base URL `url` (host `host`, shown to users as `shown`).
 pub(crate) fn check(
     url: &reqwest::Url,
@@ -22,7 +25,7 @@ pub(crate) fn check(
         ));
     }
     let path = url.path().trim_end_matches('/');
-    if !path.is_empty() && path != crate::runtime::config::API_VERSION_PATH {
+    if !path.is_empty() && path != API_VERSION_PATH {
         let origin = url.origin().ascii_serialization();
         let last = path.rsplit('/').next().unwrap_or_default();
         let why = if is_api_version(last) {

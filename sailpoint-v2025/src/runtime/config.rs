@@ -11,20 +11,15 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::error::Redacted;
-use crate::runtime::api_host;
+use crate::runtime::api_host::{self, API_VERSION_PATH};
 use crate::runtime::auth::Credentials;
 use crate::runtime::config_names::{self, Saw, UnknownName};
 use crate::runtime::credential_pair::{self, Half};
 use crate::{Error, RateLimit, RetryConfig};
 
-/// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
-pub const ENV_BASE_URL: &str = "SAIL_BASE_URL";
-/// Environment variable: the OAuth2 client id (or personal access token id).
-pub const ENV_CLIENT_ID: &str = "SAIL_CLIENT_ID";
-/// Environment variable: the OAuth2 client secret (or personal access token secret).
-pub const ENV_CLIENT_SECRET: &str = "SAIL_CLIENT_SECRET";
-/// Environment variable: a ready bearer token, used as is (no OAuth2 request, no refresh).
-pub const ENV_ACCESS_TOKEN: &str = "SAIL_ACCESS_TOKEN";
+pub use crate::runtime::config_names::{
+    ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+};
 /// The configuration file read when a setting is in neither the builder nor the environment,
 /// relative to the working directory (as SailPoint's other SDKs read it).
 pub const DEFAULT_CONFIG_FILE: &str = "config.json";
@@ -40,8 +35,6 @@ pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Default cap on a response body: 4 MiB (see [`ClientBuilder::max_response_bytes`]).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MAX_RESPONSE_BYTES;
-
-pub(crate) const API_VERSION_PATH: &str = "/v2025";
 
 /// Builds a [`Client`](crate::Client).
 ///

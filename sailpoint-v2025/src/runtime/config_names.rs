@@ -4,7 +4,16 @@
 
 use std::fmt;
 
-use crate::runtime::config::{ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET};
+// The variables are defined here, the leaf that knows every name, and re-exported by
+// `config`, so that this module never imports the configuration that uses it.
+/// Environment variable: the tenant's API host, e.g. `https://acme.api.identitynow.com`.
+pub const ENV_BASE_URL: &str = "SAIL_BASE_URL";
+/// Environment variable: the OAuth2 client id (or personal access token id).
+pub const ENV_CLIENT_ID: &str = "SAIL_CLIENT_ID";
+/// Environment variable: the OAuth2 client secret (or personal access token secret).
+pub const ENV_CLIENT_SECRET: &str = "SAIL_CLIENT_SECRET";
+/// Environment variable: a ready bearer token, used as is (no OAuth2 request, no refresh).
+pub const ENV_ACCESS_TOKEN: &str = "SAIL_ACCESS_TOKEN";
 
 /// The `SAIL_*` variables this SDK reads. `SAIL_REDIS_URL` is read by the shared-token-cache
 /// support; it is listed here so that it is never reported as unknown.

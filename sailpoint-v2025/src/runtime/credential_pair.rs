@@ -4,8 +4,8 @@
 //! the other half elsewhere that is deliberately not used.
 
 use crate::Error;
-use crate::runtime::config::{ENV_CLIENT_ID, ENV_CLIENT_SECRET};
 use crate::runtime::config_names::Saw;
+use crate::runtime::config_names::{ENV_CLIENT_ID, ENV_CLIENT_SECRET};
 
 /// The half of the pair that is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
