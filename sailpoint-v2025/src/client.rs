@@ -86,6 +86,8 @@ impl Client {
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
         let resolved = builder.resolve()?;
         let limiter = Limiter::new(&builder.rate_limit)?;
+        // Fleet mode (SAIL_REDIS_URL, .shared_rate_limit()): runtime/shared_limit.rs.
+        let limiter = crate::runtime::shared_limit::attach(limiter, &builder, &resolved)?;
         let (http, attempt_timeout) = match builder.http_client.clone() {
             Some(http) => (http, None),
             None => (

@@ -56,6 +56,7 @@ const API_VERSION_PATH: &str = "/v2025";
 /// | User-Agent suffix | [`user_agent_suffix`](Self::user_agent_suffix) | none |
 /// | plain `http://` to non-loopback hosts | [`allow_insecure_http`](Self::allow_insecure_http) | refused |
 /// | longest response body read | [`max_response_bytes`](Self::max_response_bytes) | 4 MiB ([`DEFAULT_MAX_RESPONSE_BYTES`]) |
+/// | fleet mode: the limit shared through Redis (feature `redis`) | `shared_rate_limit`, environment `SAIL_REDIS_URL` | off: each process paces alone |
 ///
 /// ```no_run
 /// # fn main() -> Result<(), sailpoint_v2025::Error> {
@@ -84,6 +85,9 @@ pub struct ClientBuilder {
     pub(crate) max_response_bytes: usize,
     environment: Option<HashMap<String, String>>,
     config_file: Option<PathBuf>,
+    /// Fleet mode (runtime/shared_limit.rs): set by `.shared_rate_limit()`.
+    #[cfg(feature = "redis")]
+    pub(crate) shared_rate_limit: Option<crate::runtime::shared_limit::SharedRateLimit>,
 }
 
 /// The base URL as the builder was given it.
@@ -118,14 +122,16 @@ impl Default for ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             environment: None,
             config_file: None,
+            #[cfg(feature = "redis")]
+            shared_rate_limit: None,
         }
     }
 }
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+        let mut f = f.debug_struct("ClientBuilder");
+        f.field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
@@ -136,8 +142,11 @@ impl fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("environment", &self.environment.as_ref().map(|_| Redacted))
-            .field("config_file", &self.config_file)
-            .finish()
+            .field("config_file", &self.config_file);
+        // Fleet mode: the store's URL is shown without its password.
+        #[cfg(feature = "redis")]
+        f.field("shared_rate_limit", &self.shared_rate_limit);
+        f.finish()
     }
 }
 
@@ -290,6 +299,15 @@ impl ClientBuilder {
     /// credentials are missing or malformed.
     pub fn build(self) -> Result<Client, Error> {
         Client::from_builder(self)
+    }
+
+    /// A variable of the builder's environment (else the process's), blank meaning unset.
+    pub(crate) fn env_var(&self, name: &str) -> Option<String> {
+        let value = match &self.environment {
+            Some(vars) => vars.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        };
+        value.filter(|v| !v.trim().is_empty())
     }
 
     /// Resolves base URL and credentials by precedence.

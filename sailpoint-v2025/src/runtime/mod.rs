@@ -9,5 +9,7 @@ pub(crate) mod execute;
 pub(crate) mod rate_limit;
 pub(crate) mod response;
 pub(crate) mod retry;
+// Fleet mode: the rate limit shared through Redis (feature `redis`).
+pub(crate) mod shared_limit;
 mod tls;
 pub(crate) mod transport;
