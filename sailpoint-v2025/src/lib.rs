@@ -123,12 +123,12 @@ pub use runtime::config::{
     DEFAULT_TIMEOUT, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
 };
 pub use runtime::rate_limit::RateLimit;
+pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use runtime::shared_limit::ENV_REDIS_URL;
 #[cfg(feature = "redis")]
 pub use runtime::shared_limit::{
     DEFAULT_FALLBACK_PROCESSES, DEFAULT_KEY_PREFIX, DEFAULT_STORE_TIMEOUT, SharedRateLimit,
 };
-pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
 

@@ -274,6 +274,8 @@ pub mod demo;
 mod faults;
 mod machine_config;
 mod rate_limit;
+/// A throwaway `redis-server` for tests of the SDK's fleet mode.
+pub mod redis_server;
 mod responses;
 mod server;
 mod source_endpoints;
@@ -294,6 +296,7 @@ pub use config::{
 };
 pub use counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 pub use faults::{Fault, InjectedFault};
+pub use redis_server::{RedisServer, TestRedis};
 pub use responses::RETRY_AFTER_MS_HEADER;
 pub use server::Emulator;
 pub use sources::{ClassificationPace, Source};

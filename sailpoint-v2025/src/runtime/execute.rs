@@ -240,9 +240,12 @@ impl Client {
         T: Send,
     {
         let longest_pause = self.inner.retry.get_max_retry_after();
-        let acquired = before_deadline(deadline, self.inner.limiter.acquire(longest_pause, deadline))
-            .await
-            .ok_or_else(Failure::deadline_passed)?;
+        let acquired = before_deadline(
+            deadline,
+            self.inner.limiter.acquire(longest_pause, deadline),
+        )
+        .await
+        .ok_or_else(Failure::deadline_passed)?;
         if let Err(remaining) = acquired {
             tracing::debug!(
                 remaining_s = remaining.as_secs_f64(),

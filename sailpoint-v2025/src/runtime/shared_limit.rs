@@ -19,11 +19,11 @@ use std::time::Duration;
 #[cfg(feature = "redis")]
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::Error;
 #[cfg(feature = "redis")]
 use crate::RateLimit;
 use crate::runtime::config::{ClientBuilder, Resolved};
 use crate::runtime::rate_limit::Limiter;
-use crate::Error;
 
 #[cfg(feature = "redis")]
 pub(crate) mod store;
@@ -207,9 +207,7 @@ pub(crate) fn attach(
 pub(crate) fn fallback_limit(limit: &RateLimit, processes: u32) -> RateLimit {
     match limit.requests_per_period() {
         None => RateLimit::unlimited(),
-        Some((requests, period)) => {
-            RateLimit::new((requests / processes.max(1)).max(1), period)
-        }
+        Some((requests, period)) => RateLimit::new((requests / processes.max(1)).max(1), period),
     }
 }
 
@@ -233,7 +231,11 @@ pub(crate) fn shown_url(url: &str) -> String {
             )
         }
         Err(_) => match url.split_once("://") {
-            Some((scheme, _)) if scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') => {
+            Some((scheme, _))
+                if scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+') =>
+            {
                 format!("{scheme}://[unparsable]")
             }
             _ => "[unparsable]".to_string(),

@@ -69,7 +69,10 @@ impl fmt::Debug for SharedLimiter {
         f.debug_struct("SharedLimiter")
             .field("store", &self.inner.shown_url)
             .field("key", &self.inner.tat_key)
-            .field("store_reachable", &!self.inner.health.down.load(Ordering::Relaxed))
+            .field(
+                "store_reachable",
+                &!self.inner.health.down.load(Ordering::Relaxed),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -281,7 +284,9 @@ impl SharedLimiter {
             [RESERVED, wait] => Ok(Verdict::Go(micros(*wait))),
             [PAUSED, remaining] => Ok(Verdict::Paused(micros(*remaining))),
             [TOO_FAR, wait] => Ok(Verdict::TooFar(micros(*wait))),
-            other => Err(format!("unexpected reply from the rate-limit script: {other:?}")),
+            other => Err(format!(
+                "unexpected reply from the rate-limit script: {other:?}"
+            )),
         }
     }
 
