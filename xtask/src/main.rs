@@ -16,6 +16,7 @@ mod fresh_project;
 mod generate;
 mod generator_panics;
 mod packaging;
+mod redis_server;
 mod spec_fragment;
 
 use std::path::PathBuf;
