@@ -185,7 +185,7 @@ impl Drop for RedisServer {
 }
 
 /// `redis-server` on `PATH`, else installed with apt-get (as root).
-fn ensure_installed() -> Result<()> {
+pub(crate) fn ensure_installed() -> Result<()> {
     let installed = || {
         Command::new("redis-server")
             .arg("--version")
