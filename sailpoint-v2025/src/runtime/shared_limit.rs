@@ -242,3 +242,86 @@ pub(crate) fn shown_url(url: &str) -> String {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder_with_redis_env(url: &str) -> ClientBuilder {
+        ClientBuilder::default()
+            .base_url("http://127.0.0.1:9")
+            .access_token("token")
+            .environment([(ENV_REDIS_URL, url)])
+    }
+
+    /// Without the feature, `SAIL_REDIS_URL` is refused (naming the variable and the feature)
+    /// rather than silently leaving the limit unshared.
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn without_the_feature_the_variable_is_a_config_error() {
+        let err = builder_with_redis_env("redis://:pw-123@127.0.0.1:6379")
+            .build()
+            .expect_err("refused");
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(ENV_REDIS_URL), "{text}");
+        assert!(text.contains("`redis`"), "{text}");
+        assert!(!text.contains("pw-123"), "{text}");
+        // Unset or blank: no fleet mode, no error.
+        assert!(builder_with_redis_env(" ").build().is_ok());
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn urls_are_shown_without_passwords() {
+        for (url, shown) in [
+            ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379"),
+            ("redis://127.0.0.1:6379/2", "redis://127.0.0.1:6379/2"),
+            ("redis://:pw@h:1/0", "redis://[REDACTED]@h:1/0"),
+            ("rediss://user:pw@h:6380", "rediss://[REDACTED]@h:6380"),
+            ("redis://user@h", "redis://[REDACTED]@h"),
+            ("redis://:p w@h:x", "redis://[unparsable]"),
+            ("pw", "[unparsable]"),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn the_fallback_is_a_share_of_the_limit() {
+        let limit = RateLimit::new(100, Duration::from_secs(10));
+        assert_eq!(
+            fallback_limit(&limit, 4),
+            RateLimit::new(25, Duration::from_secs(10))
+        );
+        assert_eq!(
+            fallback_limit(&limit, 1000),
+            RateLimit::new(1, Duration::from_secs(10))
+        );
+        assert!(fallback_limit(&RateLimit::unlimited(), 4).is_unlimited());
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_valid_url_builds_without_io_and_debug_hides_the_password() {
+        let client = builder_with_redis_env("redis://:pw-456@127.0.0.1:1/3")
+            .build()
+            .expect("no I/O at build time");
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("pw-456"), "{debug}");
+        assert!(
+            debug.contains("redis://[REDACTED]@127.0.0.1:1/3"),
+            "{debug}"
+        );
+        // A zero fallback share or timeout is a configuration error.
+        let err = ClientBuilder::default()
+            .base_url("http://127.0.0.1:9")
+            .access_token("token")
+            .environment(Vec::<(String, String)>::new())
+            .shared_rate_limit(SharedRateLimit::redis("redis://h:1").fallback_processes(0u32))
+            .build()
+            .expect_err("zero processes");
+        assert!(err.to_string().contains("fallback_processes"), "{err}");
+    }
+}
