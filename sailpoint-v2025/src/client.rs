@@ -74,7 +74,8 @@ impl Client {
     }
 
     /// A client configured entirely from the environment (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
-    /// `SAIL_CLIENT_SECRET` or `SAIL_ACCESS_TOKEN`), falling back to `./config.json`.
+    /// `SAIL_CLIENT_SECRET` or `SAIL_ACCESS_TOKEN`), falling back to `./config.json`; with
+    /// `SAIL_REDIS_URL` set, in fleet mode (feature `redis`, see [`crate::ENV_REDIS_URL`]).
     ///
     /// # Errors
     ///

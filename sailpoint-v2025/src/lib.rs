@@ -9,7 +9,8 @@
 //!   pauses every caller of the client; 5xx (except 501), timeouts and connection failures back
 //!   off exponentially with jitter. See [`RetryConfig`].
 //! * **Pacing**: a client-side [`RateLimit`] (ISC's 100 requests per 10 s by default) shared by
-//!   all clones of a [`Client`].
+//!   all clones of a [`Client`]; with the `redis` feature, by every process on the same
+//!   `client_id` (fleet mode: `SharedRateLimit`, `SAIL_REDIS_URL`).
 //! * **Bulk runs**: [`Client::classify_accounts`] streams one result per id, with bounded
 //!   concurrency and flat memory, whatever fails.
 //! * **Typed errors**: one [`Error`] with a variant per documented status carrying SailPoint's
@@ -75,6 +76,9 @@
 //! * `native-tls`: the platform's TLS library; wins over `rustls` when both are enabled
 //!   (`default-features = false, features = ["native-tls"]` to build without rustls).
 //! * `schemars`: `schemars::JsonSchema` for every model.
+//! * `redis`: fleet mode, the rate limit and the 429 pause shared through Redis by every
+//!   process on a `client_id` (`SharedRateLimit`, [`ENV_REDIS_URL`]); without it, a set
+//!   `SAIL_REDIS_URL` is a configuration error. `redis-tls` adds `rediss://`.
 //!
 //! One TLS feature is required: without either, the crate does not compile. With `rustls`,
 //! reqwest is built without a crypto provider of its own (`rustls-no-provider`): clients this

@@ -142,8 +142,8 @@ impl SharedRateLimit {
     /// While the store is unreachable each process paces at `1 / processes` of the limit
     /// (default [`DEFAULT_FALLBACK_PROCESSES`], 4): set it to the number of processes you run,
     /// so that together they stay within the limit.
-    pub fn fallback_processes(mut self, processes: impl Into<u32>) -> Self {
-        self.fallback_processes = processes.into();
+    pub fn fallback_processes(mut self, processes: u32) -> Self {
+        self.fallback_processes = processes;
         self
     }
 
@@ -319,7 +319,7 @@ mod tests {
             .base_url("http://127.0.0.1:9")
             .access_token("token")
             .environment(Vec::<(String, String)>::new())
-            .shared_rate_limit(SharedRateLimit::redis("redis://h:1").fallback_processes(0u32))
+            .shared_rate_limit(SharedRateLimit::redis("redis://h:1").fallback_processes(0))
             .build()
             .expect_err("zero processes");
         assert!(err.to_string().contains("fallback_processes"), "{err}");

@@ -167,11 +167,7 @@ impl SharedLimiter {
         }
         // `{...}`: a Redis Cluster hash tag, so both keys live in one slot and one script may
         // touch both.
-        let base = format!(
-            "{}:{{{}}}",
-            shared.key_prefix.trim(),
-            hash.digest().to_string()
-        );
+        let base = format!("{}:{{{}}}", shared.key_prefix.trim(), hash.digest());
         let password = url
             .password()
             .filter(|p| !p.is_empty())
