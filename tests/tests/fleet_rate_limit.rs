@@ -99,15 +99,19 @@ async fn hammer(clients: &[Client], per_client: usize) -> Vec<Result<(), Error>>
 /// Four clients that share only Redis stay within one limit together: zero 429s at a server
 /// enforcing that limit, every call answered, and never more than the limit in any window.
 /// The same four without fleet mode overrun it (the control that shows the test can fail).
+///
+/// The period is long (2 s, one request per 222 ms) because arrivals are measured at the
+/// server: on a loaded machine scheduling delays of tens of milliseconds bunch requests up,
+/// and the promise allows one interval of such delay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_sharing_redis_stay_within_one_limit() {
     let Some(redis) = TestRedis::for_test() else {
         return;
     };
-    const REQUESTS: u32 = 20;
-    let period = Duration::from_secs(1);
+    const REQUESTS: u32 = 10;
+    let period = Duration::from_secs(2);
     let server_limit = sailpoint_v2025_testkit::RateLimit::new(REQUESTS, period);
-    let emu = emulator_with(120, Some(server_limit)).await;
+    let emu = emulator_with(40, Some(server_limit)).await;
     let prefix = unique_prefix("share");
     let clients: Vec<Client> = (0..4)
         .map(|_| {
@@ -118,13 +122,13 @@ async fn clients_sharing_redis_stay_within_one_limit() {
             )
         })
         .collect();
-    let results = hammer(&clients, 25).await;
-    assert_eq!(results.len(), 100);
+    let results = hammer(&clients, 10).await;
+    assert_eq!(results.len(), 40);
     let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(failed.is_empty(), "failed calls: {failed:?}");
     let counters = emu.counters();
     assert_eq!(counters.rate_limited, 0, "429s at the server: {counters:?}");
-    assert_eq!(counters.classify_requests, 100);
+    assert_eq!(counters.classify_requests, 40);
     let most = max_in_any_window(&emu, period);
     assert!(
         most <= REQUESTS as usize,
@@ -132,7 +136,7 @@ async fn clients_sharing_redis_stay_within_one_limit() {
     );
 
     // Control: the same clients pacing alone send four times the limit.
-    let control = emulator_with(80, Some(server_limit)).await;
+    let control = emulator_with(40, Some(server_limit)).await;
     let alone: Vec<Client> = (0..4)
         .map(|_| {
             common::builder(&control)
@@ -142,24 +146,25 @@ async fn clients_sharing_redis_stay_within_one_limit() {
                 .expect("client")
         })
         .collect();
-    let _ = hammer(&alone, 20).await;
+    let _ = hammer(&alone, 10).await;
     assert!(
         control.counters().rate_limited > 0,
         "without fleet mode four clients should overrun the limit"
     );
 }
 
-/// The Lua GCRA under load: eight clients hammer one key with a limit of 30 per 500 ms on a
-/// server without a limit of its own; the arrivals never exceed the limit in any window, and
-/// all 240 calls are admitted.
+/// The Lua GCRA under contention: eight clients with eight calls in flight each (64 waiters)
+/// hammer one key with a limit of 10 per 2 s on a server without a limit of its own; the
+/// arrivals never exceed the limit in any window, and all 48 calls are admitted (none lost to
+/// a reservation race).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lua_gcra_admits_at_most_the_limit_per_window() {
     let Some(redis) = TestRedis::for_test() else {
         return;
     };
-    const REQUESTS: u32 = 30;
-    let period = Duration::from_millis(500);
-    let emu = emulator_with(240, None).await;
+    const REQUESTS: u32 = 10;
+    let period = Duration::from_secs(2);
+    let emu = emulator_with(48, None).await;
     let prefix = unique_prefix("gcra");
     let clients: Vec<Client> = (0..8)
         .map(|_| {
@@ -170,9 +175,9 @@ async fn the_lua_gcra_admits_at_most_the_limit_per_window() {
             )
         })
         .collect();
-    let results = hammer(&clients, 30).await;
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 240);
-    assert_eq!(emu.counters().classify_requests, 240);
+    let results = hammer(&clients, 6).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 48);
+    assert_eq!(emu.counters().classify_requests, 48);
     let most = max_in_any_window(&emu, period);
     assert!(
         most <= REQUESTS as usize,
