@@ -112,7 +112,6 @@ async fn four_processes_share_one_limit_through_redis() {
                 "process {p}: no result for {id}\n{stdout}"
             );
         }
-        assert!(!stderr.contains("does not answer"), "{stderr}");
     }
     let counters = emu.counters();
     if counters.rate_limited > 0 {
