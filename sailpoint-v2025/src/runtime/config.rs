@@ -130,8 +130,8 @@ impl Default for ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut f = f.debug_struct("ClientBuilder");
-        f.field("base_url", &self.base_url)
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
@@ -142,11 +142,13 @@ impl fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("environment", &self.environment.as_ref().map(|_| Redacted))
-            .field("config_file", &self.config_file);
-        // Fleet mode: the store's URL is shown without its password.
-        #[cfg(feature = "redis")]
-        f.field("shared_rate_limit", &self.shared_rate_limit);
-        f.finish()
+            .field("config_file", &self.config_file)
+            // Fleet mode: the store's URL without its password (runtime/shared_limit.rs).
+            .field(
+                "shared_rate_limit",
+                &crate::runtime::shared_limit::shown(self),
+            )
+            .finish()
     }
 }
 

@@ -202,6 +202,22 @@ pub(crate) fn attach(
     }
 }
 
+/// The builder's fleet-mode setting for its `Debug` (the URL's password redacted).
+pub(crate) fn shown(builder: &ClientBuilder) -> Option<&dyn std::fmt::Debug> {
+    #[cfg(feature = "redis")]
+    {
+        builder
+            .shared_rate_limit
+            .as_ref()
+            .map(|shared| shared as &dyn std::fmt::Debug)
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = builder;
+        None
+    }
+}
+
 /// The fallback limit: `1 / processes` of `limit` (at least one request per period).
 #[cfg(feature = "redis")]
 pub(crate) fn fallback_limit(limit: &RateLimit, processes: u32) -> RateLimit {
@@ -314,6 +330,11 @@ mod tests {
             debug.contains("redis://[REDACTED]@127.0.0.1:1/3"),
             "{debug}"
         );
+        let builder = ClientBuilder::default()
+            .shared_rate_limit(SharedRateLimit::redis("rediss://u:pw-789@h:6380/1"));
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains("pw-789"), "{debug}");
+        assert!(debug.contains("rediss://[REDACTED]@h:6380/1"), "{debug}");
         // A zero fallback share or timeout is a configuration error.
         let err = ClientBuilder::default()
             .base_url("http://127.0.0.1:9")
