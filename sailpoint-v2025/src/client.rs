@@ -78,7 +78,8 @@ impl Client {
     }
 
     /// A client configured entirely from the environment (`SAIL_BASE_URL`, `SAIL_CLIENT_ID`,
-    /// `SAIL_CLIENT_SECRET` or `SAIL_ACCESS_TOKEN`), falling back to `./config.json`.
+    /// `SAIL_CLIENT_SECRET` or `SAIL_ACCESS_TOKEN`), falling back to `./config.json`; with
+    /// `SAIL_REDIS_URL` set, in fleet mode (feature `redis`, see [`crate::ENV_REDIS_URL`]).
     ///
     /// # Errors
     ///
@@ -90,6 +91,8 @@ impl Client {
     pub(crate) fn from_builder(builder: ClientBuilder) -> Result<Self, Error> {
         let resolved = builder.resolve()?;
         let limiter = Limiter::new(&builder.rate_limit)?;
+        // Fleet mode (SAIL_REDIS_URL, .shared_rate_limit()): runtime/shared_limit.rs.
+        let limiter = crate::runtime::shared_limit::attach(limiter, &builder, &resolved)?;
         let (http, attempt_timeout) = match builder.http_client.clone() {
             Some(http) => (http, None),
             None => (

@@ -11,7 +11,8 @@
 //!   off exponentially with jitter; a shared [`RetryBudget`] stops retries multiplying the load
 //!   on a failing server. See [`RetryConfig`].
 //! * **Pacing**: a client-side [`RateLimit`] (ISC's 100 requests per 10 s by default) shared by
-//!   all clones of a [`Client`].
+//!   all clones of a [`Client`]; with the `redis` feature, by every process on the same
+//!   `client_id` (fleet mode: `SharedRateLimit`, `SAIL_REDIS_URL`).
 //! * **Bulk runs**: [`Client::classify_accounts`] streams one result per item (an id, owned or
 //!   borrowed, or your own [`BulkAccount`] with its own mode), handed back with the item, with
 //!   bounded concurrency and flat memory, whatever fails.
@@ -86,6 +87,9 @@
 //! * `native-tls`: the platform's TLS library; wins over `rustls` when both are enabled
 //!   (`default-features = false, features = ["native-tls"]` to build without rustls).
 //! * `schemars`: `schemars::JsonSchema` for every model.
+//! * `redis`: fleet mode, the rate limit and the 429 pause shared through Redis by every
+//!   process on a `client_id` (`SharedRateLimit`, [`ENV_REDIS_URL`]); without it, a set
+//!   `SAIL_REDIS_URL` is a configuration error. `redis-tls` adds `rediss://`.
 //!
 //! One TLS feature is required: without either, the crate does not compile. With `rustls`,
 //! reqwest is built without a crypto provider of its own (`rustls-no-provider`): clients this
@@ -145,6 +149,11 @@ pub use runtime::config::{
 pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use runtime::retry_budget::RetryBudget;
+pub use runtime::shared_limit::ENV_REDIS_URL;
+#[cfg(feature = "redis")]
+pub use runtime::shared_limit::{
+    DEFAULT_FALLBACK_PROCESSES, DEFAULT_KEY_PREFIX, DEFAULT_STORE_TIMEOUT, SharedRateLimit,
+};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::bulk_account::BulkAccount;
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};

@@ -278,6 +278,8 @@ pub mod demo;
 mod faults;
 mod machine_config;
 mod rate_limit;
+/// A throwaway `redis-server` for tests of the SDK's fleet mode.
+pub mod redis_server;
 mod responses;
 mod sdk_client;
 mod server;
@@ -299,6 +301,7 @@ pub use config::{
 };
 pub use counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
 pub use faults::{Fault, InjectedFault};
+pub use redis_server::{RedisServer, TestRedis};
 pub use responses::RETRY_AFTER_MS_HEADER;
 pub use server::Emulator;
 pub use sources::{ClassificationPace, Source};

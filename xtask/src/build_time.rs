@@ -69,6 +69,12 @@ pub fn run(args: &BuildTimeArgs) -> Result<()> {
         .cargo_adds
         .iter()
         .filter(|args| !args.iter().any(|a| a == "--dev"))
+        // The SDK's optional features (fleet mode's `cargo add sailpoint-v2025 --features
+        // redis`) are not what a default build costs.
+        .filter(|args| {
+            !(args.iter().any(|a| a == "sailpoint-v2025")
+                && args.iter().any(|a| a.starts_with("--features")))
+        })
         .flat_map(|args| localize(args, workspace_dirs(&root)))
         .collect();
     let sdk_main = found

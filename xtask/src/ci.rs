@@ -22,6 +22,11 @@
 //! 11. stop Prism, on every path: a guard kills its whole process group on drop, and a watcher
 //!     beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
 //!
+//! 12. (around 10) a `redis-server` for the fleet-mode tests: installed with apt-get when
+//!     missing, started on a free loopback port without persistence, its URL passed as
+//!     `SAILPOINT_TEST_REDIS_URL` (with `SAILPOINT_REQUIRE_REDIS=1`: a missing Redis fails the
+//!     tests), stopped whatever happens (`redis_server.rs`).
+//!
 //! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips Prism (the contract tests then skip
 //! themselves, or fail under `CI`).
 
@@ -65,7 +70,8 @@ const PRISM_START_ATTEMPTS: u32 = 3;
 /// Entry point of `cargo xtask test`.
 pub fn run(args: &TestArgs) -> Result<()> {
     let root = crate::workspace_root();
-    let mut steps = Steps::new(if args.no_prism { 10 } else { 13 });
+    // +2: start and stop Redis (fleet mode).
+    let mut steps = Steps::new(if args.no_prism { 12 } else { 15 });
 
     if args.skip_lint {
         steps.skip("cargo fmt --check", "--skip-lint");
@@ -135,6 +141,10 @@ pub fn run(args: &TestArgs) -> Result<()> {
         },
     };
 
+    // Fleet mode's tests need Redis; dropped on every path out of this function: stops it.
+    let redis = steps.run("start Redis", || {
+        crate::redis_server::RedisServer::start(&root)
+    })?;
     steps.run("tests", || run_tests(&root, prism_url.as_deref()))?;
     steps.run("doctests", || {
         run_command(with_prism_url(
@@ -143,6 +153,10 @@ pub fn run(args: &TestArgs) -> Result<()> {
         ))
     })?;
 
+    steps.run("stop Redis", || {
+        redis.stop();
+        Ok(())
+    })?;
     if let Some(prism) = prism {
         steps.run("stop Prism", || {
             prism.stop();
@@ -644,5 +658,6 @@ fn run_tests(root: &Path, prism_url: Option<&str>) -> Result<()> {
         println!("cargo-nextest is not installed; using cargo test");
         command.args(["test", "--locked", "--workspace", "--no-fail-fast"]);
     }
+    crate::redis_server::add_env(&mut command);
     run_command(with_prism_url(&mut command, prism_url))
 }

@@ -8,14 +8,18 @@
 //!   packaging, unit, integration and Prism contract tests); `.ci/run` calls it.
 //! * `cargo xtask build-time [--enforce]` times a cold build of a new project depending on the
 //!   SDK next to a reqwest + tokio + serde one.
+//! * `cargo xtask bench-fleet` runs fleet mode's benchmark (four classify processes sharing
+//!   the rate limit through Redis).
 
 mod adjust;
+mod bench_fleet;
 mod build_time;
 mod ci;
 mod fresh_project;
 mod generate;
 mod generator_panics;
 mod packaging;
+mod redis_server;
 mod spec_fragment;
 
 use std::path::PathBuf;
@@ -44,6 +48,8 @@ enum Command {
     /// Time a cold build of a new project depending on the SDK next to a reqwest + tokio +
     /// serde one (the aim: within 1.15x).
     BuildTime(build_time::BuildTimeArgs),
+    /// Fleet mode's benchmark: four classify processes sharing the limit through Redis.
+    BenchFleet,
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Test(args) => ci::run(&args),
         Command::BuildTime(args) => build_time::run(&args),
+        Command::BenchFleet => bench_fleet::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

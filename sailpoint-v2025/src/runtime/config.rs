@@ -67,6 +67,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = sailpoint_v2025_client::DEFAULT_MA
 /// | User-Agent suffix | [`user_agent_suffix`](Self::user_agent_suffix) | none |
 /// | plain `http://` to non-loopback hosts | [`allow_insecure_http`](Self::allow_insecure_http) | refused |
 /// | longest response body read | [`max_response_bytes`](Self::max_response_bytes) | 4 MiB ([`DEFAULT_MAX_RESPONSE_BYTES`]) |
+/// | fleet mode: the limit shared through Redis (feature `redis`) | `shared_rate_limit`, environment `SAIL_REDIS_URL` | off: each process paces alone |
 ///
 /// ```no_run
 /// # fn main() -> Result<(), sailpoint_v2025::Error> {
@@ -96,6 +97,9 @@ pub struct ClientBuilder {
     pub(crate) max_response_bytes: usize,
     environment: Option<HashMap<String, String>>,
     config_file: Option<PathBuf>,
+    /// Fleet mode (runtime/shared_limit.rs): set by `.shared_rate_limit()`.
+    #[cfg(feature = "redis")]
+    pub(crate) shared_rate_limit: Option<crate::runtime::shared_limit::SharedRateLimit>,
 }
 
 /// The base URL as the builder was given it.
@@ -131,6 +135,8 @@ impl Default for ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             environment: None,
             config_file: None,
+            #[cfg(feature = "redis")]
+            shared_rate_limit: None,
         }
     }
 }
@@ -151,6 +157,11 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("environment", &self.environment.as_ref().map(|_| Redacted))
             .field("config_file", &self.config_file)
+            // Fleet mode: the store's URL without its password (runtime/shared_limit.rs).
+            .field(
+                "shared_rate_limit",
+                &crate::runtime::shared_limit::shown(self),
+            )
             .finish()
     }
 }
@@ -312,6 +323,15 @@ impl ClientBuilder {
     }
 
     // `build()` is in `client.rs`: the client depends on its configuration, not the reverse.
+
+    /// A variable of the builder's environment (else the process's), blank meaning unset.
+    pub(crate) fn env_var(&self, name: &str) -> Option<String> {
+        let value = match &self.environment {
+            Some(vars) => vars.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        };
+        value.filter(|v| !v.trim().is_empty())
+    }
 
     /// Resolves base URL and credentials by precedence.
     pub(crate) fn resolve(&self) -> Result<Resolved, Error> {

@@ -157,7 +157,7 @@ impl Client {
         let longest_pause = deadline.map_or(max_retry_after, |deadline| {
             deadline.saturating_duration_since(now).min(max_retry_after)
         });
-        let acquired = before_deadline(deadline, inner.limiter.acquire(longest_pause))
+        let acquired = before_deadline(deadline, inner.limiter.acquire(longest_pause, deadline))
             .await
             .ok_or(Outcome::DeadlinePassed)?;
         if let Err(remaining) = acquired {

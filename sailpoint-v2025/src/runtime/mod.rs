@@ -13,5 +13,7 @@ pub(crate) mod rate_limit;
 pub(crate) mod response;
 pub(crate) mod retry;
 pub(crate) mod retry_budget;
+// Fleet mode: the rate limit shared through Redis (feature `redis`).
+pub(crate) mod shared_limit;
 mod tls;
 pub(crate) mod transport;

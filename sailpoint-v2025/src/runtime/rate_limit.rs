@@ -67,33 +67,52 @@ impl RateLimit {
         self.limit.is_none()
     }
 
+    /// `(requests, period)`, or `None` when unlimited (fleet mode's fallback share).
+    #[cfg(feature = "redis")]
+    pub(crate) fn requests_per_period(&self) -> Option<(u32, Duration)> {
+        self.limit
+    }
+
     /// The GCRA quota: burst `b`, then one request every `T = period / (requests - b)`, rounded
     /// up to the nanosecond. GCRA lets `n` requests through only `(n - b) × T` apart or more, so
     /// `n` requests inside a half-open window of `period` need `(n - b) × T < period`, i.e.
     /// `n < b + period / T <= requests`: at most `requests - 1`.
-    fn quota(&self) -> Result<Option<Quota>, Error> {
-        let Some((requests, period)) = self.limit else {
+    pub(crate) fn quota(&self) -> Result<Option<Quota>, Error> {
+        let Some((interval, burst)) = self.gcra()? else {
             return Ok(None);
         };
-        let invalid = || {
-            Error::config(
-                "rate limit",
-                format!("{requests} requests per {period:?} is not a usable limit"),
-                "builder .rate_limit()",
-            )
+        let invalid = || self.invalid();
+        let quota = Quota::with_period(interval).ok_or_else(invalid)?;
+        let burst = NonZeroU32::new(burst).ok_or_else(invalid)?;
+        Ok(Some(quota.allow_burst(burst)))
+    }
+
+    /// The GCRA parameters `(T, b)` of [`quota`](Self::quota) (fleet mode evaluates the same
+    /// schedule in Redis).
+    pub(crate) fn gcra(&self) -> Result<Option<(Duration, u32)>, Error> {
+        let Some((requests, period)) = self.limit else {
+            return Ok(None);
         };
         // Beyond a year governor's nanosecond arithmetic can overflow (it panics past 584 years,
         // and its schedule adds intervals up); no real limit needs such a window.
         if requests == 0 || period.is_zero() || period > MAX_PERIOD {
-            return Err(invalid());
+            return Err(self.invalid());
         }
         let burst = (requests / 50).max(1);
         let sustained = requests.saturating_sub(burst).max(1);
         let interval_nanos = period.as_nanos().div_ceil(u128::from(sustained));
-        let interval = Duration::from_nanos(u64::try_from(interval_nanos).map_err(|_| invalid())?);
-        let quota = Quota::with_period(interval).ok_or_else(invalid)?;
-        let burst = NonZeroU32::new(burst).ok_or_else(invalid)?;
-        Ok(Some(quota.allow_burst(burst)))
+        let interval =
+            Duration::from_nanos(u64::try_from(interval_nanos).map_err(|_| self.invalid())?);
+        Ok(Some((interval, burst)))
+    }
+
+    fn invalid(&self) -> Error {
+        let (requests, period) = self.limit.unwrap_or_default();
+        Error::config(
+            "rate limit",
+            format!("{requests} requests per {period:?} is not a usable limit"),
+            "builder .rate_limit()",
+        )
     }
 }
 
@@ -110,13 +129,19 @@ pub(crate) struct Limiter {
     /// An atomic, not a lock: every call reads it, and without a pause that is one load.
     paused_until: AtomicU64,
     epoch: Instant,
+    /// Fleet mode: the limit and the pause shared through Redis (runtime/shared_limit).
+    #[cfg(feature = "redis")]
+    shared: Option<crate::runtime::shared_limit::store::SharedLimiter>,
 }
 
 impl fmt::Debug for Limiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Limiter")
-            .field("paced", &self.pacing.is_some())
-            .finish_non_exhaustive()
+        let mut f = f.debug_struct("Limiter");
+        f.field("paced", &self.pacing.is_some());
+        // Fleet mode: the store (password redacted) and key.
+        #[cfg(feature = "redis")]
+        f.field("shared", &self.shared);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -126,14 +151,38 @@ impl Limiter {
             pacing: limit.quota()?.map(governor::RateLimiter::direct),
             paused_until: AtomicU64::new(0),
             epoch: Instant::now(),
+            #[cfg(feature = "redis")]
+            shared: None,
         })
+    }
+
+    /// Fleet mode: pacing and pauses go through the shared store from now on.
+    #[cfg(feature = "redis")]
+    pub(crate) fn with_shared(
+        mut self,
+        shared: crate::runtime::shared_limit::store::SharedLimiter,
+    ) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// Waits until a request may be sent: past any shared pause, then for a pacing slot.
     ///
     /// A pause longer than `longest_wait` is not waited out: its remaining time is returned at
-    /// once (the caller fails fast with a 429 instead of blocking).
-    pub(crate) async fn acquire(&self, longest_wait: Duration) -> Result<(), Duration> {
+    /// once (the caller fails fast with a 429 instead of blocking). `deadline` bounds how far
+    /// ahead a slot is reserved in fleet mode (the caller drops this wait at its deadline).
+    pub(crate) async fn acquire(
+        &self,
+        longest_wait: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<(), Duration> {
+        // Fleet mode: the shared store paces (runtime/shared_limit/store.rs).
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            return shared.acquire(self, longest_wait, deadline).await;
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = deadline;
         loop {
             if let Some(until) = self.pause_remaining() {
                 let remaining = until.saturating_duration_since(Instant::now());
@@ -153,8 +202,18 @@ impl Limiter {
         }
     }
 
-    /// Makes every caller of this client wait `wait` before its next request (after a 429).
+    /// Makes every caller of this client wait `wait` before its next request (after a 429),
+    /// and in fleet mode every process of the fleet.
     pub(crate) fn pause(&self, wait: Duration) {
+        self.pause_locally(wait);
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            shared.publish_pause(wait);
+        }
+    }
+
+    /// Makes every caller of this client wait `wait` before its next request.
+    pub(crate) fn pause_locally(&self, wait: Duration) {
         // A server may ask for anything; never overflow, never freeze the client for more
         // than an hour.
         let now = Instant::now();
@@ -169,7 +228,7 @@ impl Limiter {
     }
 
     /// When the shared pause ends, if it is still on.
-    fn pause_remaining(&self) -> Option<Instant> {
+    pub(crate) fn pause_remaining(&self) -> Option<Instant> {
         let nanos = self.paused_until.load(Ordering::Acquire);
         if nanos == 0 {
             return None;
@@ -201,26 +260,26 @@ mod tests {
         limiter.pause(Duration::from_secs(2));
         let forever = Duration::MAX;
         let start = Instant::now();
-        limiter.acquire(forever).await.expect("waits");
+        limiter.acquire(forever, None).await.expect("waits");
         assert!(start.elapsed() >= Duration::from_secs(2));
         // A shorter pause never shortens a longer one.
         limiter.pause(Duration::from_secs(5));
         limiter.pause(Duration::from_secs(1));
         let start = Instant::now();
-        limiter.acquire(forever).await.expect("waits");
+        limiter.acquire(forever, None).await.expect("waits");
         assert!(start.elapsed() >= Duration::from_secs(5));
         // A pause longer than the caller may wait is not waited out.
         limiter.pause(Duration::from_secs(30));
         let remaining = limiter
-            .acquire(Duration::from_secs(1))
+            .acquire(Duration::from_secs(1), None)
             .await
             .expect_err("fails fast");
         assert_eq!(remaining, Duration::from_secs(30));
-        limiter.acquire(forever).await.expect("waits");
+        limiter.acquire(forever, None).await.expect("waits");
         // An absurd Retry-After neither overflows nor pauses for more than an hour.
         limiter.pause(Duration::from_secs(u64::MAX));
         let start = Instant::now();
-        limiter.acquire(forever).await.expect("waits");
+        limiter.acquire(forever, None).await.expect("waits");
         let paused = start.elapsed();
         assert!(paused >= Duration::from_secs(3599) && paused <= Duration::from_secs(3601));
     }

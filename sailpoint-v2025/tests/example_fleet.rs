@@ -1,0 +1,148 @@
+//! Fleet mode across processes: four processes of the classify example on one client_id,
+//! `SAIL_REDIS_URL` in their environment, against one emulator enforcing ISC's limit (100
+//! requests per 10 s per client_id): every id answered, zero 429s at the server.
+//!
+//! The example must be built with the facade's `redis` feature: `cargo xtask test` (and any
+//! `cargo test --workspace`) builds it so, because the testkit's tests enable the feature. A
+//! build without it makes the processes refuse `SAIL_REDIS_URL` (exit 2, naming the feature):
+//! the test then says so and skips, unless `SAILPOINT_REQUIRE_REDIS=1` (as under
+//! `cargo xtask test`), where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sailpoint_v2025::ENV_REDIS_URL;
+use sailpoint_v2025_testkit::{Account, Emulator, ServerRateLimit as RateLimit, TestRedis, demo};
+
+const PROCESSES: usize = 4;
+const IDS_PER_PROCESS: usize = 30;
+
+/// The example binary cargo built next to this test's binary.
+fn example_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let binary = profile_dir.join("examples").join("classify");
+    assert!(binary.exists(), "{} is missing", binary.display());
+    binary
+}
+
+fn account_id(i: usize) -> String {
+    format!("fleet-proc-{i:04}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_share_one_limit_through_redis() {
+    let Some(redis) = TestRedis::for_test() else {
+        return;
+    };
+    let total = PROCESSES * IDS_PER_PROCESS;
+    let emu = Emulator::builder()
+        .rate_limit(Some(RateLimit::ISC))
+        .accounts((0..total).map(|i| Account::new(account_id(i), format!("svc-proc-{i}"))))
+        .start()
+        .await
+        .expect("emulator starts");
+    let workdir = std::env::temp_dir().join(format!("classify-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir).expect("temp dir");
+
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|p| {
+            let ids: Vec<String> = (0..IDS_PER_PROCESS)
+                .map(|i| account_id(p * IDS_PER_PROCESS + i))
+                .collect();
+            Command::new(example_binary())
+                .args(&ids)
+                .current_dir(&workdir)
+                .env("SAIL_BASE_URL", emu.base_url())
+                .env("SAIL_CLIENT_ID", demo::CLIENT_ID)
+                .env("SAIL_CLIENT_SECRET", demo::CLIENT_SECRET)
+                .env_remove("SAIL_ACCESS_TOKEN")
+                .env(ENV_REDIS_URL, redis.url())
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the example starts")
+        })
+        .collect();
+    // Waited for on blocking threads: the emulator runs on this runtime.
+    let outputs = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|child| child.wait_with_output().expect("the example runs"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("join");
+    let _ = std::fs::remove_dir_all(&workdir);
+
+    let without_feature = outputs
+        .iter()
+        .any(|o| String::from_utf8_lossy(&o.stderr).contains("enable the crate feature `redis`"));
+    if without_feature {
+        let required = std::env::var("SAILPOINT_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "the classify example was built without the facade's `redis` feature"
+        );
+        eprintln!(
+            "skipped: the classify example was built without the `redis` feature (run \
+             `cargo test --workspace` or `cargo xtask test`)"
+        );
+        return;
+    }
+    for (p, output) in outputs.iter().enumerate() {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "process {p}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        for i in 0..IDS_PER_PROCESS {
+            let id = account_id(p * IDS_PER_PROCESS + i);
+            assert!(
+                stdout
+                    .lines()
+                    .any(|l| l.starts_with(&id) && l.contains("machine")),
+                "process {p}: no result for {id}\n{stdout}"
+            );
+        }
+    }
+    let counters = emu.counters();
+    if counters.rate_limited > 0 {
+        // The arrivals, to see who overran the limit.
+        let requests = emu.requests();
+        let first = requests[0].received_at.timestamp_micros();
+        for r in &requests {
+            let ms = (r.received_at.timestamp_micros() - first) / 1000;
+            eprintln!("{ms:>8} ms  {}  {:?}", r.account_id, r.status);
+        }
+    }
+    assert_eq!(counters.rate_limited, 0, "429s at the server: {counters:?}");
+    assert_eq!(counters.classify_requests, total as u64);
+    // ISC's window, sliding: at most 100 arrivals in any 10 s.
+    let mut times: Vec<i64> = emu
+        .requests()
+        .iter()
+        .map(|r| r.received_at.timestamp_micros())
+        .collect();
+    times.sort();
+    let window = 10_000_000;
+    let mut start = 0;
+    for end in 0..times.len() {
+        while times[end] - times[start] >= window {
+            start += 1;
+        }
+        assert!(
+            end - start < 100,
+            "{} requests within 10 s",
+            end - start + 1
+        );
+    }
+    drop(redis);
+}
