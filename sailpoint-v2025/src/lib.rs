@@ -113,6 +113,9 @@ pub use operations::classification_config::{
     SetMachineClassificationConfigRequest,
 };
 pub use operations::classify::ClassifyRequest;
+pub use operations::declassify_source::SendDeclassifyMachineAccountFromSourceRequest;
+pub use operations::list_accounts::ListAccountsRequest;
+pub use operations::machine_accounts::ListMachineAccountsRequest;
 pub use operations::path_id::MAX_ACCOUNT_ID_BYTES;
 pub use operations::source_classification::{
     DeleteClassifyMachineAccountFromSourceRequest,
@@ -126,6 +129,7 @@ pub use runtime::rate_limit::RateLimit;
 pub use runtime::retry::{DEFAULT_DEADLINE, RetryConfig};
 pub use workflows::bulk::{BulkClassify, BulkItem, DEFAULT_CONCURRENCY};
 pub use workflows::classify_source::{ClassifySource, ClassifySourceCancel, DEFAULT_POLL_INTERVAL};
+pub use workflows::paging::{MAX_PAGE_LIMIT, PagedStream};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto
@@ -171,6 +175,12 @@ pub use sailpoint_v2025_client::types::LocaleOrigin;
 pub use sailpoint_v2025_client::types::SendClassifyMachineAccount200Response;
 
 // The machine-account classification family's models (generated; one doc line each).
+/// An account as `listAccounts` returns it (`GET /v2025/accounts`).
+pub use sailpoint_v2025_client::types::Account;
+/// `SLIM` or `FULL` detail for [`ListAccountsRequest::detail_level`].
+pub use sailpoint_v2025_client::types::ListAccountsDetailLevel;
+/// A machine account as `listMachineAccounts` / `getMachineAccount` return it.
+pub use sailpoint_v2025_client::types::MachineAccount;
 /// A source's machine classification config: `enabled`, `classification_method`, `criteria`.
 pub use sailpoint_v2025_client::types::MachineClassificationConfig;
 /// How a source's accounts are classified: by the source (`Source`) or by criteria (`Criteria`).

@@ -47,6 +47,8 @@ use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles4
 /// | `config` | [`Config`](Error::Config) | none |
 /// | `auth` | [`Auth`](Error::Auth) | the token endpoint's, if any |
 /// | `invalid_input` | [`InvalidInput`](Error::InvalidInput) | none |
+/// | `filter_rejected` | [`FilterRejected`](Error::FilterRejected) | 400 |
+/// | `page_too_long` | [`PageTooLong`](Error::PageTooLong) | 200 |
 ///
 /// ```
 /// # fn handle(err: sailpoint_v2025::Error) {
@@ -210,6 +212,31 @@ pub enum Error {
         /// Why it was rejected.
         problem: String,
     },
+    /// A list request (`listAccounts`, `listMachineAccounts`) carrying `filters` was answered
+    /// 400: the server could not parse the filter, or does not support a field or operator in
+    /// it. Never retried; the server's own answer is the [`source()`](StdError::source).
+    #[non_exhaustive]
+    FilterRejected {
+        /// The `filters` value exactly as it was sent.
+        filters: String,
+        /// The `sorters` value sent with it (the SDK sends `id` when none was given).
+        sorters: Option<String>,
+        /// The server's 400 ([`Error::BadRequest`], or another variant when its body was not an
+        /// `ErrorResponseDto`).
+        rejection: Box<Error>,
+    },
+    /// A page of a list operation held more items than the `limit` asked for: the server does
+    /// not honour paging, so continuing could loop or skip items. Ends a
+    /// [`PagedStream`](crate::PagedStream).
+    #[non_exhaustive]
+    PageTooLong {
+        /// The `offset` of the page.
+        offset: u64,
+        /// The `limit` that was asked for.
+        limit: u32,
+        /// How many items the page held.
+        received: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -308,6 +335,24 @@ impl fmt::Display for Error {
             Error::InvalidInput { what, problem } => {
                 write!(f, "invalid {what}: {}", Escaped(problem))
             }
+            Error::FilterRejected {
+                filters, sorters, ..
+            } => {
+                write_status(f, Some(StatusCode::BAD_REQUEST))?;
+                write!(f, ": filters `{}` rejected by the server", Shown(filters))?;
+                if let Some(sorters) = sorters {
+                    write!(f, " (sorters `{}`)", Shown(sorters))?;
+                }
+                Ok(())
+            }
+            Error::PageTooLong {
+                offset,
+                limit,
+                received,
+            } => write!(
+                f,
+                "page at offset {offset} holds {received} items, more than the limit of {limit} asked for"
+            ),
         }
     }
 }
@@ -325,6 +370,7 @@ impl StdError for Error {
                 source: Some(source),
                 ..
             } => Some(source),
+            Error::FilterRejected { rejection, .. } => Some(rejection.as_ref()),
             _ => None,
         }
     }
@@ -344,6 +390,8 @@ impl Error {
             | Error::BodyTooLarge { status, .. }
             | Error::Redirect { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
+            Error::FilterRejected { rejection, .. } => rejection.status(),
+            Error::PageTooLong { .. } => Some(StatusCode::OK),
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Config { .. }
@@ -371,6 +419,7 @@ impl Error {
             | Error::Forbidden { body, .. }
             | Error::InternalServerError { body, .. } => Some(body),
             Error::UnexpectedStatus { detail, .. } => detail.as_deref(),
+            Error::FilterRejected { rejection, .. } => rejection.error_response(),
             _ => None,
         }
     }
@@ -386,6 +435,7 @@ impl Error {
             | Error::UnexpectedStatus { response, .. }
             | Error::InvalidBody { response, .. } => Some(response),
             Error::TooManyRequests { response, .. } => response.as_deref(),
+            Error::FilterRejected { rejection, .. } => rejection.response(),
             _ => None,
         }
     }
@@ -435,6 +485,8 @@ impl Error {
             Error::Config { .. } => "config",
             Error::Auth { .. } => "auth",
             Error::InvalidInput { .. } => "invalid_input",
+            Error::FilterRejected { .. } => "filter_rejected",
+            Error::PageTooLong { .. } => "page_too_long",
         }
     }
 

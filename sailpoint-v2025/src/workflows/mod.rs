@@ -3,3 +3,4 @@
 
 pub(crate) mod bulk;
 pub(crate) mod classify_source;
+pub(crate) mod paging;
