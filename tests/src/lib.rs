@@ -264,10 +264,12 @@
 
 #![deny(missing_docs)]
 
+mod account_endpoints;
 mod accounts;
 mod admission;
 mod auth;
 mod classify;
+mod collection_filter;
 mod config;
 mod counters;
 pub mod demo;

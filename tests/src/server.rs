@@ -18,6 +18,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
+use crate::account_endpoints;
 use crate::accounts::Account;
 use crate::auth;
 use crate::classify;
@@ -399,6 +400,22 @@ fn router(shared: Arc<Shared>) -> Router {
             get(source_endpoints::get_config)
                 .put(source_endpoints::set_config)
                 .delete(source_endpoints::delete_config),
+        )
+        .route(
+            account_endpoints::ACCOUNTS_ROUTE,
+            get(account_endpoints::list_accounts),
+        )
+        .route(
+            account_endpoints::MACHINE_ACCOUNTS_ROUTE,
+            get(account_endpoints::list_machine_accounts),
+        )
+        .route(
+            account_endpoints::MACHINE_ACCOUNT_ROUTE,
+            get(account_endpoints::get_machine_account),
+        )
+        .route(
+            account_endpoints::DECLASSIFY_ROUTE,
+            post(account_endpoints::declassify),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

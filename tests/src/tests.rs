@@ -544,7 +544,7 @@ async fn other_paths_get_json_404_and_405() {
     let emu = Emulator::start().await.expect("start");
     let http = http();
     let response = http
-        .get(format!("{}/v2025/accounts", emu.base_url()))
+        .get(format!("{}/v2025/identities", emu.base_url()))
         .send()
         .await
         .expect("send");
