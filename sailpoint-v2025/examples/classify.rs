@@ -62,6 +62,8 @@ Exit codes:
   2  usage, configuration or authentication error, or unreadable input (the message names
      the line); the run stops early";
 
+#[path = "classify_parts/selection.rs"]
+mod selection;
 #[path = "classify_parts/source_job.rs"]
 mod source_job;
 
@@ -98,6 +100,13 @@ struct Args {
     /// Print this source's machine classification config and exit.
     #[arg(long, value_name = "SOURCE_ID")]
     show_config: Option<String>,
+    /// Classify the accounts this V3 filter selects through listAccounts (streamed; progress
+    /// knows the total), e.g. 'sourceId eq "2c91..." and name sw "svc-"'.
+    #[arg(long, value_name = "EXPR", conflicts_with_all = ["ids", "file"])]
+    filter: Option<String>,
+    /// Undo the machine classification of every account of this source and exit.
+    #[arg(long, value_name = "SOURCE_ID")]
+    declassify_source: Option<String>,
     /// Seconds between plain progress lines when stderr is not a terminal.
     #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
     progress_every: f64,
@@ -191,13 +200,26 @@ async fn run(args: Args) -> Result<Summary, String> {
         source_job::classify_source(&client, source_id, true).await?;
         return Ok(Summary::default());
     }
+    if let Some(source_id) = &args.declassify_source {
+        selection::declassify_source(&client, source_id).await?;
+        return Ok(Summary::default());
+    }
     // The emulator demo also shows server-side classification of a whole source (after the
     // per-account calls below).
-    let demo_source = (args.ids.is_empty() && args.file.is_none() && !default_ids.is_empty())
-        .then_some(demo::AD_SOURCE_ID);
+    let demo_source = (args.ids.is_empty()
+        && args.file.is_none()
+        && args.filter.is_none()
+        && !default_ids.is_empty())
+    .then_some(demo::AD_SOURCE_ID);
 
     let input_failure = InputFailure::default();
     let (results, total): (BulkClassify, Option<u64>) = match &args.file {
+        _ if args.filter.is_some() => {
+            let filter = args.filter.as_deref().unwrap_or_default();
+            let (ids, total) =
+                selection::ids_by_filter(&client, filter, input_failure.clone()).await?;
+            (client.classify_account_stream(ids), total)
+        }
         Some(path) if path.as_os_str() == "-" => {
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
             let ids = id_lines(stdin, "stdin".into(), input_failure.clone());
