@@ -168,6 +168,46 @@
 //! is false). An unknown attribute never matches. Otherwise the built-in
 //! rules below stand for the source's own designation.
 //!
+//! ## Selection and review: `/v2025/accounts`, `/v2025/machine-accounts`, `.../declassify`
+//!
+//! These make checks 1–3 above (queued faults, token, rate limit, scope
+//! `idn:account:update` or `sp:scopes:all`; the emulator does not model ISC's
+//! `idn:accounts:read`); only the declassify `POST` also needs
+//! `X-SailPoint-Experimental: true`. They are counted in
+//! [`Counters::account_read_requests`] (declassify in
+//! [`Counters::source_requests`]) and logged in [`Emulator::requests`] with
+//! their raw query.
+//!
+//! * `GET /v2025/accounts` (listAccounts) answers a JSON array of `Account`
+//!   bodies (`id`, `name` = `nativeIdentity`, `sourceId` = the id of the
+//!   source with the account's source name, `sourceName`, `identityId` for a
+//!   correlated account, `uncorrelated`, `isMachine`, ...; `attributes` is
+//!   `null` with `detailLevel=SLIM`).
+//! * `GET /v2025/machine-accounts` (listMachineAccounts) answers the accounts
+//!   whose stored classification is machine, as `MachineAccount` bodies
+//!   (`classificationMethod` `MANUAL` for manual classifications, else
+//!   `CRITERIA`; `source: {id, name, type}`); classifying an account as
+//!   machine makes it appear here.
+//! * `GET /v2025/machine-accounts/{id}` (getMachineAccount): one, or 404.
+//! * `POST /v2025/sources/{sourceId}/declassify` clears the classification
+//!   (and the manual mark) of every account of the source and answers 204;
+//!   404 for an unknown source.
+//!
+//! The list operations take ISC's collection parameters: `filters` in the V3
+//! syntax (`eq`, `ne`, `in`, `sw`, `co`, `gt`/`lt`/`ge`/`le`, `isnull`, `pr`,
+//! `and`, `or`, `not`, parentheses, `"..."` strings with `\"` and `\\`
+//! escapes), on `id`, `name`, `nativeIdentity`, `sourceId`, `identityId`
+//! (`eq`, `in`, `sw`), `uncorrelated`, `hasEntitlements`,
+//! `manuallyCorrelated` (`eq`) for accounts, and `id`, `source.id` (`eq`,
+//! `in`), `name`, `nativeIdentity`, `source.name` (`eq`, `in`, `sw`),
+//! `hasEntitlements`, `manuallyCorrelated` (`eq`) for machine accounts;
+//! `sorters` (comma-separated, `-` for descending, on those fields; ties by
+//! id; default: by id); `limit` (0–250, default 250); `offset`; `count=true`
+//! adds `X-Total-Count` (the number of matches, ignoring limit and offset).
+//! An empty or unparsable filter, an unsupported field or operator, an
+//! unknown sort key or a bad `limit`/`offset`/`count`/`detailLevel` is a 400
+//! `ErrorResponseDto` whose message names the value.
+//!
 //! ## Any other path or method
 //!
 //! 404 (or 405 for another method on a known path) with an
@@ -207,7 +247,7 @@
 //! help). The limit is a fixed window per client: the window opens with the
 //! client's first counted request and lasts [`RateLimit::window`]; requests
 //! beyond [`RateLimit::requests`] in it get 429 and are not counted. Only
-//! classify requests with a valid token count (not 401s, not faulted
+//! API requests with a valid token count (not 401s, not faulted
 //! requests, not token requests). Scale time for fast tests, e.g.
 //! `RateLimit::new(20, Duration::from_millis(200))`; disable with
 //! `.rate_limit(None)` or [`EmulatorBuilder::without_rate_limit`]; change at

@@ -429,3 +429,57 @@ async fn the_stream_and_its_builder_are_send_and_static() {
     .expect("task");
     assert!(machines.is_ok());
 }
+
+/// The emulator's wire format, seen with a plain HTTP client: `X-Total-Count` with
+/// `count=true` only, and a 400 in ISC's `ErrorResponseDto` shape naming the bad filter.
+#[tokio::test]
+async fn the_emulator_answers_collections_like_isc() {
+    let emu = big_emulator().await;
+    let token = emu.issue_token(demo::CLIENT_ID).expect("token");
+    let http = reqwest::Client::new();
+    let get = |query: &str| {
+        http.get(format!("{}/v2025/accounts?{query}", emu.base_url()))
+            .bearer_auth(&token)
+            .send()
+    };
+    let filter = serde_urlencoded::to_string([("filters", big_filter())]).expect("encode");
+    let response = get(&format!("{filter}&count=true&limit=3&offset=1231"))
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok()),
+        Some("1234")
+    );
+    let page: Vec<serde_json::Value> = response.json().await.expect("array");
+    assert_eq!(page.len(), 3);
+    assert_eq!(page[0]["id"], format!("{BIG_SOURCE}-001231"));
+    assert_eq!(page[0]["sourceId"], BIG_SOURCE_ID);
+    let response = get(&format!("{filter}&limit=3")).await.expect("send");
+    assert!(response.headers().get("x-total-count").is_none());
+
+    for query in [
+        "filters=",
+        "filters=name%20eq",
+        "filters=name%20co%20%22x%22",
+        "sorters=owner",
+        "limit=251",
+        "offset=-1",
+        "count=yes",
+    ] {
+        let response = get(query).await.expect("send");
+        assert_eq!(response.status().as_u16(), 400, "{query}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["detailCode"], "400.1 Bad Request Content", "{query}");
+        assert_eq!(
+            body["trackingId"].as_str().map(str::len),
+            Some(32),
+            "{query}"
+        );
+        assert_eq!(body["messages"][0]["locale"], "en-US");
+        assert!(body["messages"][0]["text"].is_string(), "{query}");
+    }
+}
