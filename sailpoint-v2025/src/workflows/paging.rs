@@ -62,6 +62,21 @@ pub(crate) struct Page<T> {
 /// is the count at the first page. Sorting by an immutable key (`id`, the default) keeps
 /// unchanged data in a stable order, but cannot prevent this; for an exact snapshot, filter on
 /// something that does not change during the run (e.g. `created lt ...`), or de-duplicate by id.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+///
+/// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+/// let mut accounts = client.list_accounts().filters(r#"name sw "svc-""#).stream();
+/// let mut seen = 0u64;
+/// while let Some(account) = accounts.try_next().await? {
+///     seen += 1;
+///     if let Some(total) = accounts.total() {
+///         eprintln!("{seen}/{total}: {:?}", account.name);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct PagedStream<T> {
     items: BoxStream<'static, Result<T, Error>>,
