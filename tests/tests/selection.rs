@@ -483,3 +483,45 @@ async fn the_emulator_answers_collections_like_isc() {
         assert!(body["messages"][0]["text"].is_string(), "{query}");
     }
 }
+
+/// Every page goes through the execution path: a token that expires between pages is
+/// refreshed once and the page retried; a 429 between pages is waited out.
+#[tokio::test]
+async fn pages_are_authenticated_and_retried_like_every_call() {
+    let emu = big_emulator().await;
+    let client = common::client(&emu);
+    let mut stream = client.list_accounts().filters(big_filter()).stream();
+    for _ in 0..250 {
+        stream.try_next().await.expect("first page");
+    }
+    assert_eq!(emu.counters().tokens_issued, 1);
+    emu.expire_all_tokens();
+    for _ in 0..250 {
+        stream
+            .try_next()
+            .await
+            .expect("second page, after a refresh");
+    }
+    assert_eq!(emu.counters().tokens_issued, 2, "one refresh");
+    emu.inject(Fault::RateLimited {
+        retry_after: Some("0".into()),
+    });
+    let rest: Vec<_> = stream.try_collect().await.expect("the rest");
+    assert_eq!(rest.len(), BIG - 500);
+    let statuses: Vec<Option<u16>> = requests_of(&emu, "listAccounts")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            Some(200),
+            Some(401),
+            Some(200),
+            Some(429),
+            Some(200),
+            Some(200),
+            Some(200)
+        ]
+    );
+}
