@@ -1,6 +1,7 @@
 //! Hostile list pages from a raw TCP server: a page that is not a JSON array, or holds more
 //! items than the limit asked for, is a typed error that ends the stream after exactly one
-//! request (never a loop); a malformed `X-Total-Count` is no total, not an error.
+//! request (never a loop), a server ignoring `offset` is noticed at its second page; a
+//! malformed `X-Total-Count` is no total, not an error.
 
 mod common;
 
@@ -111,9 +112,13 @@ async fn a_page_longer_than_the_limit_ends_the_stream() {
 }
 
 #[tokio::test]
-async fn a_server_answering_full_pages_forever_stops_at_its_total() {
-    // Every page full (it ignores `offset`): the reported total ends the run.
-    let server = server(|_| page(&["a", "b"], &[("x-total-count", "6")])).await;
+async fn full_pages_stop_at_the_reported_total() {
+    // The n-th request gets ids 2n and 2n+1: every page full; the total ends the run.
+    let server = server(|n| {
+        let ids = [format!("a{}", 2 * n), format!("a{}", 2 * n + 1)];
+        page(&[&ids[0], &ids[1]], &[("x-total-count", "6")])
+    })
+    .await;
     let items: Vec<_> = client(&server)
         .list_accounts()
         .limit(2)
@@ -123,6 +128,31 @@ async fn a_server_answering_full_pages_forever_stops_at_its_total() {
     assert_eq!(items.len(), 6);
     assert!(items.iter().all(Result::is_ok));
     assert_eq!(server.api_requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_server_ignoring_offset_cannot_make_the_stream_loop() {
+    // The same full page for every offset, with a total it never reaches, and without one.
+    for headers in [vec![("x-total-count", "1000000")], vec![]] {
+        let server = server(move |_| page(&["a", "b"], &headers)).await;
+        let items: Vec<_> = client(&server)
+            .list_accounts()
+            .limit(2)
+            .stream()
+            .collect()
+            .await;
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert!(items[..2].iter().all(Result::is_ok));
+        match &items[2] {
+            Err(err @ Error::PageRepeated { offset: 2, id, .. }) => {
+                assert_eq!(id, "a");
+                assert_eq!(err.kind(), "page_repeated");
+                assert!(err.to_string().contains("ignores offset"), "{err}");
+            }
+            other => panic!("expected PageRepeated, got {other:?}"),
+        }
+        assert_eq!(server.api_requests().len(), 2, "two requests, no loop");
+    }
 }
 
 #[tokio::test]

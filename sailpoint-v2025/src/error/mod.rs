@@ -49,6 +49,7 @@ use crate::{ErrorResponseDto, ListAccessProfiles401Response, ListAccessProfiles4
 /// | `invalid_input` | [`InvalidInput`](Error::InvalidInput) | none |
 /// | `filter_rejected` | [`FilterRejected`](Error::FilterRejected) | 400 |
 /// | `page_too_long` | [`PageTooLong`](Error::PageTooLong) | 200 |
+/// | `page_repeated` | [`PageRepeated`](Error::PageRepeated) | 200 |
 ///
 /// ```
 /// # fn handle(err: sailpoint_v2025::Error) {
@@ -237,6 +238,16 @@ pub enum Error {
         /// How many items the page held.
         received: usize,
     },
+    /// A page of a list operation started with the same item as the page before it: the
+    /// server ignores `offset`, so continuing would request the same page forever. Ends a
+    /// [`PagedStream`](crate::PagedStream).
+    #[non_exhaustive]
+    PageRepeated {
+        /// The `offset` of the repeated page.
+        offset: u64,
+        /// The id of the item both pages started with.
+        id: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -353,6 +364,11 @@ impl fmt::Display for Error {
                 f,
                 "page at offset {offset} holds {received} items, more than the limit of {limit} asked for"
             ),
+            Error::PageRepeated { offset, id } => write!(
+                f,
+                "page at offset {offset} starts with the same item as the page before it ({}): the server ignores offset",
+                Shown(id)
+            ),
         }
     }
 }
@@ -391,7 +407,7 @@ impl Error {
             | Error::Redirect { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
             Error::FilterRejected { rejection, .. } => rejection.status(),
-            Error::PageTooLong { .. } => Some(StatusCode::OK),
+            Error::PageTooLong { .. } | Error::PageRepeated { .. } => Some(StatusCode::OK),
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Config { .. }
@@ -487,6 +503,7 @@ impl Error {
             Error::InvalidInput { .. } => "invalid_input",
             Error::FilterRejected { .. } => "filter_rejected",
             Error::PageTooLong { .. } => "page_too_long",
+            Error::PageRepeated { .. } => "page_repeated",
         }
     }
 

@@ -128,11 +128,15 @@ impl ListAccountsRequest {
             detail_level,
         } = self;
         let start = query.start();
-        paged(start, move |page_query| {
-            let client = client.clone();
-            let query = query.clone();
-            async move { page(&client, &query, detail_level, page_query).await }
-        })
+        paged(
+            start,
+            |account: &Account| account.id.as_deref(),
+            move |page_query| {
+                let client = client.clone();
+                let query = query.clone();
+                async move { page(&client, &query, detail_level, page_query).await }
+            },
+        )
     }
 }
 

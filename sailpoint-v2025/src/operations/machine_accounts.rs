@@ -114,11 +114,15 @@ impl ListMachineAccountsRequest {
     pub fn stream(self) -> PagedStream<MachineAccount> {
         let Self { client, query } = self;
         let start = query.start();
-        paged(start, move |page_query| {
-            let client = client.clone();
-            let query = query.clone();
-            async move { page(&client, &query, page_query).await }
-        })
+        paged(
+            start,
+            |machine: &MachineAccount| machine.id.as_deref(),
+            move |page_query| {
+                let client = client.clone();
+                let query = query.clone();
+                async move { page(&client, &query, page_query).await }
+            },
+        )
     }
 }
 

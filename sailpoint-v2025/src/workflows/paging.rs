@@ -51,7 +51,9 @@ pub(crate) struct Page<T> {
 /// * **Ends** after a page shorter than the limit, or once as many items as the total the
 ///   server reported have been yielded. After an error the stream ends: the error is its last
 ///   item (a page that is not a JSON array is [`Error::InvalidBody`], one longer than the limit
-///   [`Error::PageTooLong`], a rejected filter [`Error::FilterRejected`]).
+///   [`Error::PageTooLong`], a full page starting with the same item as the page before it
+///   [`Error::PageRepeated`]: a server ignoring `offset` cannot make it loop; a rejected filter
+///   [`Error::FilterRejected`]).
 /// * **Progress:** [`total`](Self::total) is the total the server reported for the first page
 ///   (`X-Total-Count` of a `count=true` request; asked once, not per page).
 ///
@@ -117,12 +119,20 @@ struct Cursor<T, F> {
     done: bool,
     /// The rest of the current page.
     page: std::vec::IntoIter<T>,
+    /// The key of the current page's first item.
+    first_key: Option<String>,
+    key: fn(&T) -> Option<&str>,
     total: Arc<OnceLock<u64>>,
 }
 
 /// A [`PagedStream`] starting at `start`, `limit` items a page (an invalid setting, found
-/// before anything is sent, is yielded as the only item). `fetch` requests one page.
-pub(crate) fn paged<T, F, Fut>(settings: Result<(u64, u32), Error>, fetch: F) -> PagedStream<T>
+/// before anything is sent, is yielded as the only item). `fetch` requests one page; `key`
+/// identifies an item (its id), to notice a server that answers the same page again.
+pub(crate) fn paged<T, F, Fut>(
+    settings: Result<(u64, u32), Error>,
+    key: fn(&T) -> Option<&str>,
+    fetch: F,
+) -> PagedStream<T>
 where
     T: Send + 'static,
     F: FnMut(PageQuery) -> Fut + Send + 'static,
@@ -145,6 +155,8 @@ where
         first: true,
         done: false,
         page: Vec::new().into_iter(),
+        first_key: None,
+        key,
         total: Arc::clone(&total),
     };
     let items = stream::unfold(cursor, |mut cursor| async move {
@@ -169,6 +181,19 @@ where
             if let Err(error) = check_length(&page, query) {
                 return Some((Err(error), cursor));
             }
+            let first_key = page.items.first().and_then(cursor.key).map(str::to_owned);
+            if let (Some(previous), Some(first)) = (&cursor.first_key, &first_key)
+                && previous == first
+            {
+                return Some((
+                    Err(Error::PageRepeated {
+                        offset: query.offset,
+                        id: first.clone(),
+                    }),
+                    cursor,
+                ));
+            }
+            cursor.first_key = first_key;
             if cursor.first
                 && let Some(total) = page.total
             {
@@ -230,6 +255,10 @@ mod tests {
         }
     }
 
+    fn no_key(_: &u64) -> Option<&str> {
+        None
+    }
+
     fn block<F: Future>(future: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -248,7 +277,11 @@ mod tests {
             (7, true, 1),
         ] {
             let log = Arc::new(Mutex::new(Vec::new()));
-            let stream = paged(Ok((0, 250)), numbers(n, report_total, Arc::clone(&log)));
+            let stream = paged(
+                Ok((0, 250)),
+                no_key,
+                numbers(n, report_total, Arc::clone(&log)),
+            );
             let items: Vec<u64> = block(stream.map(Result::unwrap).collect());
             assert_eq!(items, (0..n).collect::<Vec<_>>(), "n={n}");
             let log = log.lock().unwrap();
@@ -260,7 +293,7 @@ mod tests {
     #[test]
     fn nothing_is_requested_before_the_consumer_reaches_a_page() {
         let log = Arc::new(Mutex::new(Vec::new()));
-        let mut stream = paged(Ok((10, 3)), numbers(100, true, Arc::clone(&log)));
+        let mut stream = paged(Ok((10, 3)), no_key, numbers(100, true, Arc::clone(&log)));
         assert!(log.lock().unwrap().is_empty());
         let first: Vec<u64> = block(async {
             let mut taken = Vec::new();
@@ -280,7 +313,7 @@ mod tests {
     fn a_long_page_is_an_error_that_ends_the_stream() {
         let calls = Arc::new(Mutex::new(0));
         let counted = Arc::clone(&calls);
-        let stream = paged(Ok((0, 2)), move |query: PageQuery| {
+        let stream = paged(Ok((0, 2)), no_key, move |query: PageQuery| {
             *counted.lock().unwrap() += 1;
             futures::future::ready(Ok(Page {
                 items: vec![query.offset; 3],
@@ -301,10 +334,34 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_page_is_an_error_that_ends_the_stream() {
+        fn key(item: &u64) -> Option<&str> {
+            Some(if *item == 7 { "seven" } else { "other" })
+        }
+        let calls = Arc::new(Mutex::new(0));
+        let counted = Arc::clone(&calls);
+        let stream = paged(Ok((0, 2)), key, move |_: PageQuery| {
+            *counted.lock().unwrap() += 1;
+            futures::future::ready(Ok(Page {
+                items: vec![7, 8],
+                total: None,
+            }))
+        });
+        let items: Vec<Result<u64, Error>> = block(stream.collect());
+        assert_eq!(items.len(), 3);
+        assert!(matches!(
+            &items[2],
+            Err(Error::PageRepeated { offset: 2, id }) if id == "seven"
+        ));
+        assert_eq!(*calls.lock().unwrap(), 2);
+    }
+
+    #[test]
     fn an_invalid_setting_is_the_only_item() {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stream = paged(
             Err(Error::invalid_input("limit", "0 is not in 1..=250")),
+            no_key,
             numbers(5, true, Arc::clone(&log)),
         );
         let items: Vec<Result<u64, Error>> = block(stream.collect());
