@@ -16,7 +16,9 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use sailpoint_v2025::ENV_REDIS_URL;
-use sailpoint_v2025_testkit::{Account, Emulator, RedisServer, ServerRateLimit as RateLimit, demo};
+use sailpoint_v2025_testkit::{
+    EmulatedAccount, Emulator, RedisServer, ServerRateLimit as RateLimit, demo,
+};
 
 const THROUGHPUT_TARGET: f64 = 0.95;
 
@@ -174,7 +176,7 @@ async fn run(label: &str, binary: &Path, plan: &Plan) -> Outcome {
     let total = plan.processes * plan.ids_per_process;
     let emu = Emulator::builder()
         .rate_limit(Some(RateLimit::ISC))
-        .accounts((0..total).map(|i| Account::new(account_id(i), format!("svc-bench-{i}"))))
+        .accounts((0..total).map(|i| EmulatedAccount::new(account_id(i), format!("svc-bench-{i}"))))
         .start()
         .await
         .expect("emulator starts");

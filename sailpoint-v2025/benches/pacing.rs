@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use sailpoint_v2025::{Client, RateLimit, RetryConfig};
-use sailpoint_v2025_testkit::{Account, Emulator, ServerRateLimit, demo};
+use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, ServerRateLimit, demo};
 use tokio::runtime::Runtime;
 
 use support::{Plan, RATE_TARGET, Row, finish, run, runtime};
@@ -51,7 +51,7 @@ fn bulk(plan: &Plan, server_rt: &Runtime, client_rt: &Runtime, summary: &mut Vec
         } else {
             format!("user.{i}")
         };
-        emu.insert_account(Account::new(id.clone(), name));
+        emu.insert_account(EmulatedAccount::new(id.clone(), name));
     }
     let client = Client::builder()
         .base_url(emu.base_url())

@@ -48,6 +48,8 @@ mod input;
 mod journal;
 #[path = "classify_parts/output.rs"]
 mod output;
+#[path = "classify_parts/selection.rs"]
+mod selection;
 #[path = "classify_parts/signals.rs"]
 mod signals;
 #[path = "classify_parts/source_job.rs"]
@@ -96,6 +98,11 @@ Durable runs (--journal PATH): each result is appended to PATH as one --json lin
   this run's ids only, and its summary covers every id of the input. A run killed even with
   SIGKILL loses no recorded result; an unfinished last line is removed and its id done again.
   A PATH that is not such a journal is refused (exit 2) and left untouched.
+
+Selection (--filter EXPR): the accounts a V3 filter selects through listAccounts, streamed
+  page by page (the total, asked once, feeds the progress); a filter the server rejects stops
+  the run with exit 2 naming it. --declassify-source SOURCE_ID undoes the machine
+  classification of a source's accounts and prints what was done.
 
 Signals: the first SIGINT (Ctrl-C) or SIGTERM stops taking new ids; calls in flight get
   --grace seconds to finish (their results are printed and journaled), the rest are dropped;
@@ -155,8 +162,22 @@ struct Args {
     #[arg(long, value_name = "SOURCE_ID")]
     show_config: Option<String>,
     /// Seconds between plain progress lines when stderr is not a terminal [default: 5].
-    #[arg(long, value_name = "SECONDS", conflicts_with = "show_config")]
+    #[arg(long, value_name = "SECONDS", conflicts_with_all = ["show_config", "declassify_source"])]
     progress_every: Option<f64>,
+    /// Classify the accounts this V3 filter selects through listAccounts (streamed; progress
+    /// knows the total), e.g. 'sourceId eq "2c91..." and name sw "svc-"'.
+    #[arg(long, value_name = "EXPR", conflicts_with_all = ["ids", "file", "source", "show_config"])]
+    filter: Option<String>,
+    /// Undo the machine classification of every account of this source and exit.
+    #[arg(
+        long,
+        value_name = "SOURCE_ID",
+        conflicts_with_all = [
+            "ids", "file", "filter", "mode", "concurrency", "journal", "grace", "source",
+            "detach", "show_config"
+        ]
+    )]
+    declassify_source: Option<String>,
 }
 
 fn parse_mode(value: &str) -> Result<ClassificationMode, String> {
@@ -291,13 +312,26 @@ async fn run(args: Args) -> Result<Outcome, String> {
             },
         });
     }
+    if let Some(source_id) = &args.declassify_source {
+        selection::declassify_source(&client, source_id).await?;
+        return Ok(Outcome::default());
+    }
     // The emulator demo also shows server-side classification of a whole source (after the
     // per-account calls below).
-    let demo_source = (args.ids.is_empty() && args.file.is_none() && !default_ids.is_empty())
-        .then_some(demo::AD_SOURCE_ID);
+    let demo_source = (args.ids.is_empty()
+        && args.file.is_none()
+        && args.filter.is_none()
+        && !default_ids.is_empty())
+    .then_some(demo::AD_SOURCE_ID);
 
     let input_failure = input::InputFailure::default();
     let (ids, total): (BoxStream<'static, String>, Option<u64>) = match &args.file {
+        _ if args.filter.is_some() => {
+            let filter = args.filter.as_deref().unwrap_or_default();
+            let (ids, total) =
+                selection::ids_by_filter(&client, filter, input_failure.clone()).await?;
+            (ids.boxed(), total)
+        }
         Some(path) if path.as_os_str() == "-" => {
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
             let ids = input::id_lines(stdin, "stdin".into(), input_failure.clone());

@@ -135,6 +135,9 @@ pub use operations::classification_config::{
 #[allow(deprecated)]
 pub use operations::classify::ClassifyRequest;
 pub use operations::classify::SendClassifyMachineAccountRequest;
+pub use operations::declassify_source::SendDeclassifyMachineAccountFromSourceRequest;
+pub use operations::list_accounts::ListAccountsRequest;
+pub use operations::machine_accounts::ListMachineAccountsRequest;
 pub use operations::path_id::MAX_ACCOUNT_ID_BYTES;
 pub use operations::source_classification::{
     DeleteClassifyMachineAccountFromSourceRequest,
@@ -162,6 +165,7 @@ pub use workflows::journal::{JOURNAL_SYNC_INTERVAL, Journal, JournalError};
 pub use workflows::journal_record::{
     JournalLineError, JournalRecord, MAX_JOURNAL_LINE_BYTES, RecordOutcome, RecordedFailure,
 };
+pub use workflows::paging::{MAX_PAGE_LIMIT, PagedStream};
 
 // SailPoint's models, generated from the spec and re-exported one per line so that each keeps
 // its own documentation on docs.rs (a doc comment on a multi-item `pub use` is copied onto
@@ -211,6 +215,12 @@ pub use sailpoint_v2025_client::types::LocaleOrigin;
 pub use sailpoint_v2025_client::types::SendClassifyMachineAccount200Response;
 
 // The machine-account classification family's models (generated; one doc line each).
+/// An account as `listAccounts` returns it (`GET /v2025/accounts`).
+pub use sailpoint_v2025_client::types::Account;
+/// `SLIM` or `FULL` detail for [`ListAccountsRequest::detail_level`].
+pub use sailpoint_v2025_client::types::ListAccountsDetailLevel;
+/// A machine account as `listMachineAccounts` / `getMachineAccount` return it.
+pub use sailpoint_v2025_client::types::MachineAccount;
 /// A source's machine classification config: `enabled`, `classification_method`, `criteria`.
 pub use sailpoint_v2025_client::types::MachineClassificationConfig;
 /// How a source's accounts are classified: by the source (`Source`) or by criteria (`Criteria`).

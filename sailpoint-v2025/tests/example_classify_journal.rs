@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use example_support::*;
 use sailpoint_v2025::{JournalRecord, RecordedFailure};
-use sailpoint_v2025_testkit::{Account, Emulator, Fault};
+use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, Fault};
 
 /// `n` accounts `acct-0000`.. whose names make every fourth a machine account.
-fn accounts(n: usize) -> Vec<Account> {
+fn accounts(n: usize) -> Vec<EmulatedAccount> {
     (0..n)
         .map(|i| {
             let name = if i % 4 == 0 {
@@ -23,7 +23,7 @@ fn accounts(n: usize) -> Vec<Account> {
             } else {
                 format!("user.{i}")
             };
-            Account::new(format!("acct-{i:04}"), name).with_identity(i % 4 != 0)
+            EmulatedAccount::new(format!("acct-{i:04}"), name).with_identity(i % 4 != 0)
         })
         .collect()
 }

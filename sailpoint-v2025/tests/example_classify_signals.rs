@@ -15,11 +15,13 @@ use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
 use example_support::*;
-use sailpoint_v2025_testkit::{Account, ClassificationPace, Emulator, Fault, Source, demo};
+use sailpoint_v2025_testkit::{ClassificationPace, EmulatedAccount, Emulator, Fault, Source, demo};
 
-fn accounts(n: usize) -> Vec<Account> {
+fn accounts(n: usize) -> Vec<EmulatedAccount> {
     (0..n)
-        .map(|i| Account::new(format!("acct-{i:04}"), format!("user.{i}")).with_identity(true))
+        .map(|i| {
+            EmulatedAccount::new(format!("acct-{i:04}"), format!("user.{i}")).with_identity(true)
+        })
         .collect()
 }
 

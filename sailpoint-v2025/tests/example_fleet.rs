@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sailpoint_v2025::ENV_REDIS_URL;
-use sailpoint_v2025_testkit::{Account, Emulator, ServerRateLimit as RateLimit, TestRedis, demo};
+use sailpoint_v2025_testkit::{
+    EmulatedAccount, Emulator, ServerRateLimit as RateLimit, TestRedis, demo,
+};
 
 const PROCESSES: usize = 4;
 const IDS_PER_PROCESS: usize = 30;
@@ -41,7 +43,7 @@ async fn four_processes_share_one_limit_through_redis() {
     let total = PROCESSES * IDS_PER_PROCESS;
     let emu = Emulator::builder()
         .rate_limit(Some(RateLimit::ISC))
-        .accounts((0..total).map(|i| Account::new(account_id(i), format!("svc-proc-{i}"))))
+        .accounts((0..total).map(|i| EmulatedAccount::new(account_id(i), format!("svc-proc-{i}"))))
         .start()
         .await
         .expect("emulator starts");

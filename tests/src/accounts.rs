@@ -7,20 +7,20 @@ use std::str::FromStr;
 /// An account in the emulator's in-memory store.
 ///
 /// Only the fields that matter for machine-account classification are kept.
-/// Build one with [`Account::new`] and the `with_*` methods, or with a struct
+/// Build one with [`EmulatedAccount::new`] and the `with_*` methods, or with a struct
 /// literal (all fields are public).
 ///
 /// ```
-/// use sailpoint_v2025_testkit::Account;
+/// use sailpoint_v2025_testkit::EmulatedAccount;
 ///
-/// let account = Account::new("acc-1", "svc-backup")
+/// let account = EmulatedAccount::new("acc-1", "svc-backup")
 ///     .with_source("Active Directory")
 ///     .with_identity(false);
 /// assert!(account.criteria_says_machine());
 /// assert_eq!(account.is_machine, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
+pub struct EmulatedAccount {
     /// The account id used in `/v2025/accounts/{id}/classify`.
     pub id: String,
     /// The account name (its native identity on the source), matched by the
@@ -39,11 +39,11 @@ pub struct Account {
     pub manually_classified: bool,
 }
 
-impl Account {
-    /// Source name used by [`Account::new`].
+impl EmulatedAccount {
+    /// Source name used by [`EmulatedAccount::new`].
     pub const DEFAULT_SOURCE: &'static str = "Emulated Source";
 
-    /// A new, unclassified, uncorrelated account on [`Account::DEFAULT_SOURCE`].
+    /// A new, unclassified, uncorrelated account on [`EmulatedAccount::DEFAULT_SOURCE`].
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -109,7 +109,7 @@ impl Account {
         self.apply_with(mode, by_criteria)
     }
 
-    /// [`Account::apply`] with the criteria's verdict given: the emulator
+    /// [`EmulatedAccount::apply`] with the criteria's verdict given: the emulator
     /// passes the verdict of the account's source's machine classification
     /// config when that config classifies by criteria.
     pub fn apply_with(
@@ -291,14 +291,14 @@ mod tests {
 
     #[test]
     fn apply_rules() {
-        let mut a = Account::new("1", "svc-legacy").manually_classified_as(false);
+        let mut a = EmulatedAccount::new("1", "svc-legacy").manually_classified_as(false);
         assert!(!a.apply(ServerClassificationMode::Default));
         assert!(a.manually_classified);
         assert!(a.apply(ServerClassificationMode::IgnoreManual));
         assert!(!a.manually_classified);
         assert_eq!(a.is_machine, Some(true));
 
-        let mut b = Account::new("2", "jdoe").with_identity(true);
+        let mut b = EmulatedAccount::new("2", "jdoe").with_identity(true);
         assert!(!b.apply(ServerClassificationMode::Default));
         assert_eq!(b.is_machine, Some(false));
         assert!(!b.manually_classified);

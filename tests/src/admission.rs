@@ -41,6 +41,32 @@ pub(crate) fn admit(
     parts: &Parts,
     scope: Scope,
 ) -> Result<String, Response> {
+    let client_id = admit_stable(s, seq, parts, scope)?;
+
+    // 4. Experimental opt-in.
+    let experimental = parts
+        .headers
+        .get("x-sailpoint-experimental")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if !experimental {
+        return Err(responses::error_dto(
+            StatusCode::BAD_REQUEST,
+            "This is an experimental endpoint. Set the header X-SailPoint-Experimental: true to use it.",
+        ));
+    }
+    Ok(client_id)
+}
+
+/// Checks 1–3 only (token, rate limit, scope): for operations that are not experimental
+/// upstream (`listAccounts`, `listMachineAccounts`, `getMachineAccount`).
+#[allow(clippy::result_large_err)]
+pub(crate) fn admit_stable(
+    s: &mut State,
+    seq: u64,
+    parts: &Parts,
+    scope: Scope,
+) -> Result<String, Response> {
     let now = Instant::now();
 
     // 1. Bearer token.
@@ -98,17 +124,5 @@ pub(crate) fn admit(
         ));
     }
 
-    // 4. Experimental opt-in.
-    let experimental = parts
-        .headers
-        .get("x-sailpoint-experimental")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if !experimental {
-        return Err(responses::error_dto(
-            StatusCode::BAD_REQUEST,
-            "This is an experimental endpoint. Set the header X-SailPoint-Experimental: true to use it.",
-        ));
-    }
     Ok(client_id)
 }

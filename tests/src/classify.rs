@@ -116,7 +116,7 @@ fn answer(
         },
     };
 
-    // 6. Account.
+    // 6. EmulatedAccount.
     let Some(account) = s.accounts.get(account_id) else {
         return responses::error_dto(
             StatusCode::NOT_FOUND,

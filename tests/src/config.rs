@@ -4,7 +4,7 @@
 use std::io;
 use std::time::Duration;
 
-use crate::accounts::Account;
+use crate::accounts::EmulatedAccount;
 use crate::demo;
 use crate::server::Emulator;
 use crate::sources::{ClassificationPace, Source};
@@ -117,7 +117,7 @@ impl Default for ServerRateLimit {
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) clients: Vec<OAuthClient>,
-    pub(crate) accounts: Vec<Account>,
+    pub(crate) accounts: Vec<EmulatedAccount>,
     pub(crate) sources: Vec<Source>,
     pub(crate) pace: ClassificationPace,
     pub(crate) token_lifetime: Duration,
@@ -207,16 +207,16 @@ impl EmulatorBuilder {
 
     /// Adds an account (replacing a demo account or earlier account with the
     /// same id).
-    pub fn account(mut self, account: Account) -> Self {
+    pub fn account(mut self, account: EmulatedAccount) -> Self {
         self.settings.accounts.retain(|a| a.id != account.id);
         self.settings.accounts.push(account);
         self
     }
 
     /// Adds accounts (see [`EmulatorBuilder::account`]).
-    pub fn accounts(mut self, accounts: impl IntoIterator<Item = Account>) -> Self {
+    pub fn accounts(mut self, accounts: impl IntoIterator<Item = EmulatedAccount>) -> Self {
         // One pass (not `account` per item): seeding 100,000 accounts stays fast.
-        let mut added: Vec<Account> = Vec::new();
+        let mut added: Vec<EmulatedAccount> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for account in accounts {
             match index.get(&account.id) {
@@ -235,7 +235,7 @@ impl EmulatorBuilder {
     }
 
     /// Adds (or replaces, by id) a source. Its accounts are the accounts whose
-    /// [`Account::source_name`] is the source's name.
+    /// [`EmulatedAccount::source_name`] is the source's name.
     pub fn source(mut self, source: Source) -> Self {
         self.settings.sources.retain(|s| s.id != source.id);
         self.settings.sources.push(source);
@@ -314,7 +314,7 @@ impl EmulatorBuilder {
             );
         }
         if self.demo_accounts {
-            let mut accounts: Vec<Account> = demo::accounts()
+            let mut accounts: Vec<EmulatedAccount> = demo::accounts()
                 .into_iter()
                 .filter(|d| !settings.accounts.iter().any(|a| a.id == d.id))
                 .collect();
@@ -357,7 +357,7 @@ mod tests {
             .client("a", "1")
             .client("a", "2")
             .client_with_scopes("b", "3", Vec::<String>::new())
-            .account(Account::new("x", "svc-x"))
+            .account(EmulatedAccount::new("x", "svc-x"))
             .without_rate_limit()
             .into_settings();
         assert_eq!(s.clients.len(), 2);
@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(s.rate_limit, None);
 
         let s = EmulatorBuilder::new()
-            .account(Account::new(demo::MACHINE_ID, "replaced"))
+            .account(EmulatedAccount::new(demo::MACHINE_ID, "replaced"))
             .into_settings();
         assert_eq!(s.accounts.len(), demo::accounts().len());
         assert!(s.accounts.iter().any(|a| a.name == "replaced"));

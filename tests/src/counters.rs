@@ -31,6 +31,11 @@ pub struct Counters {
     pub source_requests: u64,
     /// Source operation responses sent, by status code.
     pub source_responses: BTreeMap<u16, u64>,
+    /// Requests to the account read operations (`listAccounts`, `listMachineAccounts`,
+    /// `getMachineAccount`), counted on arrival whatever the outcome.
+    pub account_read_requests: u64,
+    /// EmulatedAccount read responses sent, by status code.
+    pub account_read_responses: BTreeMap<u16, u64>,
     /// Requests per operationId (`sendClassifyMachineAccount`,
     /// `getClassifyMachineAccountFromSourceStatus`, …), counted on arrival.
     pub per_operation: BTreeMap<String, u64>,

@@ -15,7 +15,7 @@
 //! *first* call on a fresh emulator: `ignoreManual` clears the manual mark, so
 //! a later `default` call on [`MANUAL_HUMAN_ID`] answers `true`.
 
-use crate::accounts::Account;
+use crate::accounts::EmulatedAccount;
 use crate::sources::Source;
 
 /// Client id of the demo OAuth client (scopes `idn:account:update` and
@@ -80,7 +80,7 @@ pub fn sources() -> Vec<Source> {
 /// let machines = accounts.iter().filter(|a| a.criteria_says_machine()).count();
 /// assert_eq!(machines, 20_000);
 /// ```
-pub fn source_accounts(source_name: &str, count: usize) -> Vec<Account> {
+pub fn source_accounts(source_name: &str, count: usize) -> Vec<EmulatedAccount> {
     (0..count)
         .map(|i| {
             let name = if i % 4 == 0 {
@@ -88,7 +88,7 @@ pub fn source_accounts(source_name: &str, count: usize) -> Vec<Account> {
             } else {
                 format!("user.{i}")
             };
-            Account::new(format!("{source_name}-{i:06}"), name)
+            EmulatedAccount::new(format!("{source_name}-{i:06}"), name)
                 .with_source(source_name)
                 .with_identity(i % 10 == 0)
         })
@@ -96,24 +96,24 @@ pub fn source_accounts(source_name: &str, count: usize) -> Vec<Account> {
 }
 
 /// The demo accounts, in the order of the table in this module's docs.
-pub fn accounts() -> Vec<Account> {
+pub fn accounts() -> Vec<EmulatedAccount> {
     vec![
-        Account::new(MACHINE_ID, "svc-backup").with_source("Active Directory"),
-        Account::new(HUMAN_ID, "john.doe")
+        EmulatedAccount::new(MACHINE_ID, "svc-backup").with_source("Active Directory"),
+        EmulatedAccount::new(HUMAN_ID, "john.doe")
             .with_source("Active Directory")
             .with_identity(true),
-        Account::new(MANUAL_HUMAN_ID, "svc-legacy-reports")
+        EmulatedAccount::new(MANUAL_HUMAN_ID, "svc-legacy-reports")
             .with_source("HR Database")
             .manually_classified_as(false),
-        Account::new(MANUAL_MACHINE_ID, "asmith")
+        EmulatedAccount::new(MANUAL_MACHINE_ID, "asmith")
             .with_source("Workday")
             .with_identity(true)
             .manually_classified_as(true),
-        Account::new(CORRELATED_SERVICE_ID, "svc-jenkins")
+        EmulatedAccount::new(CORRELATED_SERVICE_ID, "svc-jenkins")
             .with_source("GitHub")
             .with_identity(true),
-        Account::new(COMPUTER_ID, "WEBSRV01$").with_source("Active Directory"),
-        Account::new(ORPHAN_HUMAN_ID, "temp.contractor").with_source("Salesforce"),
+        EmulatedAccount::new(COMPUTER_ID, "WEBSRV01$").with_source("Active Directory"),
+        EmulatedAccount::new(ORPHAN_HUMAN_ID, "temp.contractor").with_source("Salesforce"),
     ]
 }
 

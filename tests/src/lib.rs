@@ -172,6 +172,46 @@
 //! is false). An unknown attribute never matches. Otherwise the built-in
 //! rules below stand for the source's own designation.
 //!
+//! ## Selection and review: `/v2025/accounts`, `/v2025/machine-accounts`, `.../declassify`
+//!
+//! These make checks 1–3 above (queued faults, token, rate limit, scope
+//! `idn:account:update` or `sp:scopes:all`; the emulator does not model ISC's
+//! `idn:accounts:read`); only the declassify `POST` also needs
+//! `X-SailPoint-Experimental: true`. They are counted in
+//! [`Counters::account_read_requests`] (declassify in
+//! [`Counters::source_requests`]) and logged in [`Emulator::requests`] with
+//! their raw query.
+//!
+//! * `GET /v2025/accounts` (listAccounts) answers a JSON array of `Account`
+//!   bodies (`id`, `name` = `nativeIdentity`, `sourceId` = the id of the
+//!   source with the account's source name, `sourceName`, `identityId` for a
+//!   correlated account, `uncorrelated`, `isMachine`, ...; `attributes` is
+//!   `null` with `detailLevel=SLIM`).
+//! * `GET /v2025/machine-accounts` (listMachineAccounts) answers the accounts
+//!   whose stored classification is machine, as `MachineAccount` bodies
+//!   (`classificationMethod` `MANUAL` for manual classifications, else
+//!   `CRITERIA`; `source: {id, name, type}`); classifying an account as
+//!   machine makes it appear here.
+//! * `GET /v2025/machine-accounts/{id}` (getMachineAccount): one, or 404.
+//! * `POST /v2025/sources/{sourceId}/declassify` clears the classification
+//!   (and the manual mark) of every account of the source and answers 204;
+//!   404 for an unknown source.
+//!
+//! The list operations take ISC's collection parameters: `filters` in the V3
+//! syntax (`eq`, `ne`, `in`, `sw`, `co`, `gt`/`lt`/`ge`/`le`, `isnull`, `pr`,
+//! `and`, `or`, `not`, parentheses, `"..."` strings with `\"` and `\\`
+//! escapes), on `id`, `name`, `nativeIdentity`, `sourceId`, `identityId`
+//! (`eq`, `in`, `sw`), `uncorrelated`, `hasEntitlements`,
+//! `manuallyCorrelated` (`eq`) for accounts, and `id`, `source.id` (`eq`,
+//! `in`), `name`, `nativeIdentity`, `source.name` (`eq`, `in`, `sw`),
+//! `hasEntitlements`, `manuallyCorrelated` (`eq`) for machine accounts;
+//! `sorters` (comma-separated, `-` for descending, on those fields; ties by
+//! id; default: by id); `limit` (0–250, default 250); `offset`; `count=true`
+//! adds `X-Total-Count` (the number of matches, ignoring limit and offset).
+//! An empty or unparsable filter, an unsupported field or operator, an
+//! unknown sort key or a bad `limit`/`offset`/`count`/`detailLevel` is a 400
+//! `ErrorResponseDto` whose message names the value.
+//!
 //! ## Any other path or method
 //!
 //! 404 (or 405 for another method on a known path) with an
@@ -179,7 +219,7 @@
 //!
 //! # Classification
 //!
-//! Each [`Account`] has an id, a name (its native identity), a source name,
+//! Each [`EmulatedAccount`] has an id, a name (its native identity), a source name,
 //! whether it is correlated to an identity, and its stored classification
 //! (`is_machine: Option<bool>`, `manually_classified: bool`).
 //!
@@ -188,7 +228,7 @@
 //! case-insensitively, starts with `svc-`, `svc_`, `app-`, `sa-`, `bot-` or
 //! `api-`, ends with `-svc`, `-bot` or `$`, or contains `service`.
 //!
-//! **Modes** ([`Account::apply`]):
+//! **Modes** ([`EmulatedAccount::apply`]):
 //!
 //! | mode | manually classified account | other account |
 //! | --- | --- | --- |
@@ -211,7 +251,7 @@
 //! help). The limit is a fixed window per client: the window opens with the
 //! client's first counted request and lasts [`ServerRateLimit::window`]; requests
 //! beyond [`ServerRateLimit::requests`] in it get 429 and are not counted. Only
-//! classify requests with a valid token count (not 401s, not faulted
+//! API requests with a valid token count (not 401s, not faulted
 //! requests, not token requests). Scale time for fast tests, e.g.
 //! `ServerRateLimit::new(20, Duration::from_millis(200))`; disable with
 //! `.rate_limit(None)` or [`EmulatorBuilder::without_rate_limit`]; change at
@@ -268,10 +308,12 @@
 
 #![deny(missing_docs)]
 
+mod account_endpoints;
 mod accounts;
 mod admission;
 mod auth;
 mod classify;
+mod collection_filter;
 mod config;
 mod counters;
 pub mod demo;
@@ -292,7 +334,7 @@ mod state;
 mod tests;
 
 pub use accounts::{
-    Account, MACHINE_NAME_PREFIXES, MACHINE_NAME_SUBSTRING, MACHINE_NAME_SUFFIXES,
+    EmulatedAccount, MACHINE_NAME_PREFIXES, MACHINE_NAME_SUBSTRING, MACHINE_NAME_SUFFIXES,
     ServerClassificationMode, UnknownClassificationMode, criteria_says_machine,
 };
 pub use config::{

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::accounts::Account;
+use crate::accounts::EmulatedAccount;
 
 /// The `operation` values of a criteria node.
 const OPERATIONS: [&str; 7] = [
@@ -124,7 +124,7 @@ pub(crate) fn active_criteria(config: &Value) -> Option<&Value> {
 
 /// Whether `account` matches a criteria node (see the crate docs for the
 /// attributes an account offers).
-pub(crate) fn matches(node: &Value, account: &Account) -> bool {
+pub(crate) fn matches(node: &Value, account: &EmulatedAccount) -> bool {
     let operation = node.get("operation").and_then(Value::as_str).unwrap_or("");
     let children = || {
         node.get("children")
@@ -148,7 +148,7 @@ pub(crate) fn matches(node: &Value, account: &Account) -> bool {
     }
 }
 
-fn leaf_matches(node: &Value, operation: &str, account: &Account) -> bool {
+fn leaf_matches(node: &Value, operation: &str, account: &EmulatedAccount) -> bool {
     let attribute = node.get("attribute").and_then(Value::as_str).unwrap_or("");
     let Some(actual) = attribute_of(account, attribute) else {
         return false;
@@ -174,7 +174,7 @@ fn leaf_matches(node: &Value, operation: &str, account: &Account) -> bool {
 }
 
 /// The attribute values an emulated account has.
-fn attribute_of(account: &Account, attribute: &str) -> Option<String> {
+fn attribute_of(account: &EmulatedAccount, attribute: &str) -> Option<String> {
     match attribute {
         "name" | "nativeIdentity" | "sAMAccountName" | "distinguishedName" | "displayName" => {
             Some(account.name.clone())
@@ -232,17 +232,17 @@ mod tests {
         let criteria = active_criteria(&config).unwrap();
         assert!(matches(
             criteria,
-            &Account::new("1", "svc-x").with_identity(true)
+            &EmulatedAccount::new("1", "svc-x").with_identity(true)
         ));
-        assert!(matches(criteria, &Account::new("2", "deploy.bot")));
-        assert!(!matches(criteria, &Account::new("3", "deploy.BOT")));
+        assert!(matches(criteria, &EmulatedAccount::new("2", "deploy.bot")));
+        assert!(!matches(criteria, &EmulatedAccount::new("3", "deploy.BOT")));
         assert!(!matches(
             criteria,
-            &Account::new("4", "deploy.bot").with_identity(true)
+            &EmulatedAccount::new("4", "deploy.bot").with_identity(true)
         ));
         assert!(!matches(
             &json!({"operation": "AND"}),
-            &Account::new("5", "x")
+            &EmulatedAccount::new("5", "x")
         ));
         let disabled =
             json!({"enabled": false, "classificationMethod": "CRITERIA", "criteria": {}});

@@ -18,7 +18,8 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
-use crate::accounts::Account;
+use crate::account_endpoints;
+use crate::accounts::EmulatedAccount;
 use crate::auth;
 use crate::classify;
 use crate::config::{EmulatorBuilder, OAuthClient, ServerRateLimit, Settings};
@@ -64,7 +65,7 @@ impl Emulator {
     /// The demo accounts an emulator starts with unless
     /// [`EmulatorBuilder::without_demo_accounts`] is used (see [`demo`] for
     /// the table of expected answers).
-    pub fn demo_accounts() -> Vec<Account> {
+    pub fn demo_accounts() -> Vec<EmulatedAccount> {
         demo::accounts()
     }
 
@@ -132,19 +133,19 @@ impl Emulator {
     // ----- accounts -----
 
     /// Inserts or replaces an account; returns the replaced one.
-    pub fn insert_account(&self, account: Account) -> Option<Account> {
+    pub fn insert_account(&self, account: EmulatedAccount) -> Option<EmulatedAccount> {
         self.shared
             .with_state(|s| s.accounts.insert(account.id.clone(), account))
     }
 
     /// Removes an account; returns it.
-    pub fn remove_account(&self, id: &str) -> Option<Account> {
+    pub fn remove_account(&self, id: &str) -> Option<EmulatedAccount> {
         self.shared.with_state(|s| s.accounts.remove(id))
     }
 
     /// The current state of an account (with the progress of running source
     /// classification jobs written first).
-    pub fn account(&self, id: &str) -> Option<Account> {
+    pub fn account(&self, id: &str) -> Option<EmulatedAccount> {
         self.shared.with_state(|s| {
             s.advance_jobs(Instant::now());
             s.accounts.get(id).cloned()
@@ -153,7 +154,7 @@ impl Emulator {
 
     /// All accounts, ordered by id (with the progress of running source
     /// classification jobs written first).
-    pub fn accounts(&self) -> Vec<Account> {
+    pub fn accounts(&self) -> Vec<EmulatedAccount> {
         self.shared.with_state(|s| {
             s.advance_jobs(Instant::now());
             s.accounts.values().cloned().collect()
@@ -161,7 +162,7 @@ impl Emulator {
     }
 
     /// Inserts many accounts at once (replacing those with the same ids).
-    pub fn insert_accounts(&self, accounts: impl IntoIterator<Item = Account>) {
+    pub fn insert_accounts(&self, accounts: impl IntoIterator<Item = EmulatedAccount>) {
         self.shared.with_state(|s| {
             for account in accounts {
                 s.accounts.insert(account.id.clone(), account);
@@ -407,6 +408,22 @@ fn router(shared: Arc<Shared>) -> Router {
             get(source_endpoints::get_config)
                 .put(source_endpoints::set_config)
                 .delete(source_endpoints::delete_config),
+        )
+        .route(
+            account_endpoints::ACCOUNTS_ROUTE,
+            get(account_endpoints::list_accounts),
+        )
+        .route(
+            account_endpoints::MACHINE_ACCOUNTS_ROUTE,
+            get(account_endpoints::list_machine_accounts),
+        )
+        .route(
+            account_endpoints::MACHINE_ACCOUNT_ROUTE,
+            get(account_endpoints::get_machine_account),
+        )
+        .route(
+            account_endpoints::DECLASSIFY_ROUTE,
+            post(account_endpoints::declassify),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::accounts::{Account, ServerClassificationMode};
+use crate::accounts::{EmulatedAccount, ServerClassificationMode};
 use crate::machine_config;
 use crate::sources::{Job, Source};
 use crate::state::State;
@@ -34,7 +34,7 @@ impl State {
     /// Whether classification by criteria makes `account` a machine account:
     /// its source's config criteria if that config classifies by criteria,
     /// else the built-in rules.
-    pub(crate) fn machine_verdict(&self, account: &Account) -> bool {
+    pub(crate) fn machine_verdict(&self, account: &EmulatedAccount) -> bool {
         let criteria = self
             .sources
             .values()

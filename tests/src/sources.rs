@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 
 /// A source: an id (used in `/v2025/sources/{sourceId}/...`) and a name. Its
 /// accounts are the emulator's accounts whose
-/// [`Account::source_name`](crate::Account::source_name) equals the name.
+/// [`EmulatedAccount::source_name`](crate::EmulatedAccount::source_name) equals the name.
 ///
 /// ```
-/// use sailpoint_v2025_testkit::{Account, Source};
+/// use sailpoint_v2025_testkit::{EmulatedAccount, Source};
 ///
 /// let source = Source::new("src-1", "Active Directory");
-/// let account = Account::new("acc-1", "svc-backup").with_source(&source.name);
+/// let account = EmulatedAccount::new("acc-1", "svc-backup").with_source(&source.name);
 /// assert_eq!(account.source_name, "Active Directory");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
-use crate::accounts::Account;
+use crate::accounts::EmulatedAccount;
 use crate::auth::TokenStore;
 use crate::config::{OAuthClient, Settings};
 use crate::counters::{Counters, ReceivedRequest, ReceivedTokenRequest};
@@ -24,7 +24,7 @@ pub(crate) struct Shared {
 
 #[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) accounts: BTreeMap<String, Account>,
+    pub(crate) accounts: BTreeMap<String, EmulatedAccount>,
     /// Sources by id.
     pub(crate) sources: BTreeMap<String, SourceState>,
     pub(crate) pace: ClassificationPace,

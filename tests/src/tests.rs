@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
-use crate::{Account, Emulator, Fault, ServerClassificationMode, ServerRateLimit, demo};
+use crate::{EmulatedAccount, Emulator, Fault, ServerClassificationMode, ServerRateLimit, demo};
 
 fn http() -> Client {
     Client::builder()
@@ -394,7 +394,7 @@ async fn manual_classification_rules() {
     );
 
     // Accounts inserted at runtime, with awkward ids.
-    let odd = Account::new("a b/c", "api-gateway");
+    let odd = EmulatedAccount::new("a b/c", "api-gateway");
     assert!(emu.insert_account(odd).is_none());
     assert!(
         is_machine(
@@ -415,8 +415,8 @@ async fn seeded_store_without_demo_accounts() {
     let emu = Emulator::builder()
         .without_demo_accounts()
         .accounts([
-            Account::new("m", "bot-1"),
-            Account::new("h", "bot-1").with_identity(true),
+            EmulatedAccount::new("m", "bot-1"),
+            EmulatedAccount::new("h", "bot-1").with_identity(true),
         ])
         .start()
         .await
@@ -572,7 +572,7 @@ async fn other_paths_get_json_404_and_405() {
     let emu = Emulator::start().await.expect("start");
     let http = http();
     let response = http
-        .get(format!("{}/v2025/accounts", emu.base_url()))
+        .get(format!("{}/v2025/identities", emu.base_url()))
         .send()
         .await
         .expect("send");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use sailpoint_v2025::{BulkItem, Client, Error, RateLimit, RetryConfig};
-use sailpoint_v2025_testkit::{Account, Emulator, Fault, demo};
+use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, Fault, demo};
 
 /// How long a whole bulk run may take before the test fails instead of hanging.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -34,13 +34,13 @@ fn is_machine_account(i: usize) -> bool {
     i.is_multiple_of(3)
 }
 
-fn accounts(n: usize) -> Vec<Account> {
+fn accounts(n: usize) -> Vec<EmulatedAccount> {
     (0..n)
         .map(|i| {
             if is_machine_account(i) {
-                Account::new(account_id(i), format!("svc-batch-{i}"))
+                EmulatedAccount::new(account_id(i), format!("svc-batch-{i}"))
             } else {
-                Account::new(account_id(i), format!("user.{i}")).with_identity(true)
+                EmulatedAccount::new(account_id(i), format!("user.{i}")).with_identity(true)
             }
         })
         .collect()

@@ -5,7 +5,7 @@ mod common;
 
 use percent_encoding::percent_decode_str;
 use sailpoint_v2025::{ClassificationMode, Error, MAX_ACCOUNT_ID_BYTES};
-use sailpoint_v2025_testkit::{Account, demo};
+use sailpoint_v2025_testkit::{EmulatedAccount, demo};
 
 fn expected_user_agent() -> String {
     format!(
@@ -229,7 +229,7 @@ async fn hostile_ids_travel_as_one_encoded_segment() {
 
     for (i, id) in ids.iter().enumerate() {
         // A machine-looking name, so the answer proves the account was found.
-        emu.insert_account(Account::new(id.clone(), "svc-hostile"));
+        emu.insert_account(EmulatedAccount::new(id.clone(), "svc-hostile"));
         let result = client
             .send_classify_machine_account(id.clone())
             .await

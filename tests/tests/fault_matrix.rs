@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use sailpoint_v2025::{Client, ClientBuilder, Error, RateLimit, RetryConfig};
-use sailpoint_v2025_testkit::{Account, Emulator, Fault, demo};
+use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, Fault, demo};
 
 use common::hostile::{Hostile, Reply, Seen, classified, reply, token};
 
@@ -593,7 +593,7 @@ async fn the_rate_limit_promise_holds_in_every_sliding_window_at_the_server() {
     let (requests, period) = (40, Duration::from_secs(4));
     let emu = Emulator::builder()
         .without_rate_limit()
-        .accounts((0..300).map(|i| Account::new(format!("acct-{i}"), format!("user.{i}"))))
+        .accounts((0..300).map(|i| EmulatedAccount::new(format!("acct-{i}"), format!("user.{i}"))))
         .start()
         .await
         .expect("emulator");

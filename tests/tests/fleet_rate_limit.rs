@@ -18,7 +18,7 @@ use futures::StreamExt;
 use sailpoint_v2025::{
     Client, ClientBuilder, ENV_REDIS_URL, Error, RateLimit, RetryConfig, SharedRateLimit,
 };
-use sailpoint_v2025_testkit::{Account, Emulator, Fault, RedisServer, TestRedis, demo};
+use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, Fault, RedisServer, TestRedis, demo};
 
 /// A key prefix no other test (or earlier run against the same Redis) uses.
 fn unique_prefix(label: &str) -> String {
@@ -41,7 +41,9 @@ async fn emulator_with(
 ) -> Emulator {
     Emulator::builder()
         .rate_limit(limit)
-        .accounts((0..accounts).map(|i| Account::new(account_id(i), format!("svc-fleet-{i}"))))
+        .accounts(
+            (0..accounts).map(|i| EmulatedAccount::new(account_id(i), format!("svc-fleet-{i}"))),
+        )
         .start()
         .await
         .expect("emulator starts")

@@ -11,7 +11,7 @@ use sailpoint_v2025_testkit::*;
 #[tokio::test]
 async fn the_sdk_and_the_testkit_glob_import_together() {
     // The testkit's root, every name.
-    let account: Account = Account::new("acct-1", "svc-nightly");
+    let account: EmulatedAccount = EmulatedAccount::new("acct-1", "svc-nightly");
     let mut forced = account.clone();
     assert!(forced.apply(ServerClassificationMode::ForceMachine));
     assert!(criteria_says_machine(&account.name, false));

@@ -58,6 +58,12 @@ pub enum ErrorKind {
     Auth,
     /// `invalid_input`: an argument was rejected before anything was sent.
     InvalidInput,
+    /// `filter_rejected`: the server answered a list request's `filters`/`sorters` with 400.
+    FilterRejected,
+    /// `page_too_long`: a list page longer than the limit asked for.
+    PageTooLong,
+    /// `page_repeated`: a server that ignores `offset` sent the same full page again.
+    PageRepeated,
 }
 
 impl ErrorKind {
@@ -80,6 +86,9 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::Auth => "auth",
             ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::FilterRejected => "filter_rejected",
+            ErrorKind::PageTooLong => "page_too_long",
+            ErrorKind::PageRepeated => "page_repeated",
         }
     }
 }

@@ -58,6 +58,9 @@ use crate::{ErrorResponseDto, TooManyRequestsBody, UnauthorizedBody};
 /// | `config` | [`Config`](Error::Config) | none |
 /// | `auth` | [`Auth`](Error::Auth) | the token endpoint's, if any |
 /// | `invalid_input` | [`InvalidInput`](Error::InvalidInput) | none |
+/// | `filter_rejected` | [`FilterRejected`](Error::FilterRejected) | 400 |
+/// | `page_too_long` | [`PageTooLong`](Error::PageTooLong) | 200 |
+/// | `page_repeated` | [`PageRepeated`](Error::PageRepeated) | 200 |
 ///
 /// ```
 /// # fn handle(err: sailpoint_v2025::Error) {
@@ -232,6 +235,41 @@ pub enum Error {
         /// Why it was rejected.
         problem: String,
     },
+    /// A list request (`listAccounts`, `listMachineAccounts`) carrying `filters` was answered
+    /// 400: the server could not parse the filter, or does not support a field or operator in
+    /// it. Never retried; the server's own answer is the [`source()`](StdError::source).
+    #[non_exhaustive]
+    FilterRejected {
+        /// The `filters` value exactly as it was sent.
+        filters: String,
+        /// The `sorters` value sent with it (the SDK sends `id` when none was given).
+        sorters: Option<String>,
+        /// The server's 400 ([`Error::BadRequest`], or another variant when its body was not an
+        /// `ErrorResponseDto`).
+        rejection: Box<Error>,
+    },
+    /// A page of a list operation held more items than the `limit` asked for: the server does
+    /// not honour paging, so continuing could loop or skip items. Ends a
+    /// [`PagedStream`](crate::PagedStream).
+    #[non_exhaustive]
+    PageTooLong {
+        /// The `offset` of the page.
+        offset: u64,
+        /// The `limit` that was asked for.
+        limit: u32,
+        /// How many items the page held.
+        received: usize,
+    },
+    /// A page of a list operation started with the same item as the page before it: the
+    /// server ignores `offset`, so continuing would request the same page forever. Ends a
+    /// [`PagedStream`](crate::PagedStream).
+    #[non_exhaustive]
+    PageRepeated {
+        /// The `offset` of the repeated page.
+        offset: u64,
+        /// The id of the item both pages started with.
+        id: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -337,6 +375,29 @@ impl fmt::Display for Error {
             Error::InvalidInput { what, problem } => {
                 write!(f, "invalid {what}: {}", Escaped(problem))
             }
+            Error::FilterRejected {
+                filters, sorters, ..
+            } => {
+                write_status(f, Some(StatusCode::BAD_REQUEST))?;
+                write!(f, ": filters `{}` rejected by the server", Shown(filters))?;
+                if let Some(sorters) = sorters {
+                    write!(f, " (sorters `{}`)", Shown(sorters))?;
+                }
+                Ok(())
+            }
+            Error::PageTooLong {
+                offset,
+                limit,
+                received,
+            } => write!(
+                f,
+                "page at offset {offset} holds {received} items, more than the limit of {limit} asked for"
+            ),
+            Error::PageRepeated { offset, id } => write!(
+                f,
+                "page at offset {offset} starts with the same item as the page before it ({}): the server ignores offset",
+                Shown(id)
+            ),
         }
     }
 }
@@ -354,6 +415,7 @@ impl StdError for Error {
                 source: Some(source),
                 ..
             } => Some(source),
+            Error::FilterRejected { rejection, .. } => Some(rejection.as_ref()),
             _ => None,
         }
     }
@@ -374,6 +436,8 @@ impl Error {
             | Error::BodyTooLarge { status, .. }
             | Error::Redirect { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
+            Error::FilterRejected { rejection, .. } => rejection.status(),
+            Error::PageTooLong { .. } | Error::PageRepeated { .. } => Some(StatusCode::OK),
             Error::Timeout { .. }
             | Error::Transport { .. }
             | Error::Config { .. }
@@ -403,6 +467,7 @@ impl Error {
             Error::UnexpectedStatus { detail, .. } | Error::NotFound { body: detail, .. } => {
                 detail.as_deref()
             }
+            Error::FilterRejected { rejection, .. } => rejection.error_response(),
             _ => None,
         }
     }
@@ -419,6 +484,7 @@ impl Error {
             | Error::UnexpectedStatus { response, .. }
             | Error::InvalidBody { response, .. } => Some(response),
             Error::TooManyRequests { response, .. } => response.as_deref(),
+            Error::FilterRejected { rejection, .. } => rejection.response(),
             _ => None,
         }
     }
@@ -487,6 +553,9 @@ impl Error {
             Error::Config { .. } => ErrorKind::Config,
             Error::Auth { .. } => ErrorKind::Auth,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Error::FilterRejected { .. } => ErrorKind::FilterRejected,
+            Error::PageTooLong { .. } => ErrorKind::PageTooLong,
+            Error::PageRepeated { .. } => ErrorKind::PageRepeated,
         }
     }
 

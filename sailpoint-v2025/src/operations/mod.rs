@@ -3,7 +3,11 @@
 
 pub(crate) mod classification_config;
 pub(crate) mod classify;
+pub(crate) mod declassify_source;
 pub(crate) mod empty_response;
+pub(crate) mod list_accounts;
+pub(crate) mod list_query;
+pub(crate) mod machine_accounts;
 pub(crate) mod path_id;
 pub(crate) mod request;
 pub(crate) mod source_classification;

@@ -17,8 +17,9 @@ use crate::runtime::response::GeneratedResult;
 use crate::runtime::retry::{CallState, Decision, Outcome, decide};
 use crate::{Client, Error};
 
-/// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints (all seven
-/// machine-account classification operations are experimental upstream).
+/// The value of `X-SailPoint-Experimental` that opts in to experimental endpoints (the seven
+/// machine-account classification operations and the source declassify are experimental
+/// upstream; the account and machine-account reads are not).
 pub(crate) const EXPERIMENTAL_OPT_IN: &str = "true";
 
 /// What the execution path needs to know about one operation.

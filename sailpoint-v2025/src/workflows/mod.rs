@@ -8,3 +8,4 @@ pub(crate) mod classify_source;
 pub(crate) mod graceful_stop;
 pub(crate) mod journal;
 pub(crate) mod journal_record;
+pub(crate) mod paging;

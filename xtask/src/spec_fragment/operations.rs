@@ -72,7 +72,7 @@ mod tests {
     }
 
     #[test]
-    fn the_checked_in_list_names_the_seven_operations() {
+    fn the_checked_in_list_names_the_eleven_operations() {
         let ids = read_operation_list(&crate::workspace_root().join(OPERATIONS_PATH)).unwrap();
         assert_eq!(
             ids,
@@ -84,6 +84,10 @@ mod tests {
                 "getMachineClassificationConfig",
                 "setMachineClassificationConfig",
                 "deleteMachineClassificationConfig",
+                "listAccounts",
+                "listMachineAccounts",
+                "getMachineAccount",
+                "sendDeclassifyMachineAccountFromSource",
             ]
         );
     }

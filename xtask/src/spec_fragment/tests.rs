@@ -532,17 +532,23 @@ fn checked_in_fragment_parses_and_has_the_sdk_names() {
     assert_eq!(
         names,
         [
+            "Account",
+            "BaseCommonDto",
+            "BaseReferenceDto",
             "ClassificationMode",
+            "DtoType",
             "ErrorMessageDto",
             "ErrorResponseDto",
             "ListAccessProfiles401Response",
             "ListAccessProfiles429Response",
             "LocaleOrigin",
+            "MachineAccount",
             "MachineClassificationConfig",
             "MachineClassificationCriteriaLevel1",
             "MachineClassificationCriteriaLevel2",
             "MachineClassificationCriteriaLevel3",
             "MachineClassificationCriteriaOperation",
+            "Recommendation",
             "SendClassifyMachineAccount200Response",
             "SendClassifyMachineAccountFromSource200Response",
             "SourceClassificationStatus",
@@ -559,9 +565,13 @@ fn checked_in_fragment_parses_and_has_the_sdk_names() {
             "deleteClassifyMachineAccountFromSource delete /sources/{sourceId}/classify",
             "deleteMachineClassificationConfig delete /sources/{sourceId}/machine-classification-config",
             "getClassifyMachineAccountFromSourceStatus get /sources/{sourceId}/classify",
+            "getMachineAccount get /machine-accounts/{id}",
             "getMachineClassificationConfig get /sources/{sourceId}/machine-classification-config",
+            "listAccounts get /accounts",
+            "listMachineAccounts get /machine-accounts",
             "sendClassifyMachineAccount post /accounts/{id}/classify",
             "sendClassifyMachineAccountFromSource post /sources/{sourceId}/classify",
+            "sendDeclassifyMachineAccountFromSource post /sources/{sourceId}/declassify",
             "setMachineClassificationConfig put /sources/{sourceId}/machine-classification-config",
         ]
     );
@@ -577,6 +587,37 @@ fn checked_in_fragment_parses_and_has_the_sdk_names() {
         "the fragment holds exactly the listed operations"
     );
     assert!(text.starts_with("# SailPoint Identity Security Cloud v2025 API"));
+}
+
+/// Rule `scalar-parameters-stay-inline`, on the checked-in fragment: upstream's shared
+/// collection parameters (`../parameters/*.yaml`) keep plain integer and boolean schemas.
+#[test]
+fn collection_parameters_are_plain_in_the_checked_in_fragment() {
+    let text = fs::read_to_string(crate::workspace_root().join(FRAGMENT_PATH)).unwrap();
+    let spec: Value = serde_yaml_ng::from_str(&text).unwrap();
+    for path in ["/accounts", "/machine-accounts"] {
+        let parameters = spec["paths"][path]["get"]["parameters"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{path} has parameters"));
+        for (name, kind) in [
+            ("limit", "integer"),
+            ("offset", "integer"),
+            ("count", "boolean"),
+        ] {
+            let parameter = parameters
+                .iter()
+                .find(|p| p["name"].as_str() == Some(name))
+                .unwrap_or_else(|| panic!("{path} has {name}"));
+            assert_eq!(parameter["in"].as_str(), Some("query"));
+            assert_eq!(
+                parameter["schema"]["type"].as_str(),
+                Some(kind),
+                "{path} {name}"
+            );
+            assert!(parameter["schema"].get("$ref").is_none(), "{path} {name}");
+        }
+    }
+    assert!(spec["components"]["schemas"].get("limit").is_none());
 }
 
 // ----- several operations (the `family` fixture) -----

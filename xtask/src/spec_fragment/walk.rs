@@ -6,11 +6,14 @@
 //!   a component schema, named by the referenced file's stem (or the last JSON pointer segment
 //!   for `file.yaml#/…` and `#/…` refs) and referenced as `#/components/schemas/Name`;
 //! * parameters, responses, headers, request bodies and examples are inlined; an inline schema of
-//!   a parameter that came from its own file is hoisted to a component named like the file, and
+//!   a parameter that came from its own file is hoisted to a component named like the file when
+//!   it is a type of its own (an enum, an object: rule `scalar-parameters-stay-inline`), and
 //!   an inline object schema of a response body is hoisted to `{Operation}{status}Response`
 //!   after the first operation (root-document order) that uses that response;
 //! * `example`, `default`, `enum` and other literal values are copied verbatim, so a `$ref` key
 //!   inside an example is never treated as a reference.
+
+mod scalar_parameters;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
@@ -176,7 +179,9 @@ impl<'a> Walker<'a> {
                     let schema_at = at.child(k);
                     match file_name {
                         Some(name)
-                            if value.is_mapping() && ref_of(value, &schema_at)?.is_none() =>
+                            if value.is_mapping()
+                                && ref_of(value, &schema_at)?.is_none()
+                                && scalar_parameters::is_named_type(value) =>
                         {
                             component_ref(&self.hoist(name, &schema_at, value)?)
                         }
