@@ -46,7 +46,7 @@ pub struct GeneratedFile {
 
 /// Entry point of `cargo xtask generate`.
 pub fn run(args: &GenerateArgs) -> Result<()> {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let output = generate(&root, args.verbose)?;
     if args.check {
         let stale = check(&root, &output)?;
@@ -85,7 +85,7 @@ pub fn generate(root: &Path, verbose: bool) -> Result<Vec<GeneratedFile>> {
     let spec_path = root.join(SPEC_PATH);
     let spec_text = fs::read_to_string(&spec_path)
         .with_context(|| format!("reading the vendored fragment {}", spec_path.display()))?;
-    let progenitor_version = locked_version(root, "progenitor-impl")?;
+    let progenitor_version = progenitor_version(root)?;
     generate_from(&spec_text, &progenitor_version, verbose)
 }
 
@@ -583,30 +583,10 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     rename
 }
 
-/// The version of `package` recorded in the workspace's `Cargo.lock`, so the header names the
-/// generator that actually ran.
-fn locked_version(root: &Path, package: &str) -> Result<String> {
-    let lock_path = root.join("Cargo.lock");
-    let text = fs::read_to_string(&lock_path)
-        .with_context(|| format!("reading {}", lock_path.display()))?;
-    let lock: toml::Table =
-        toml::from_str(&text).with_context(|| format!("parsing {}", lock_path.display()))?;
-    let versions: Vec<&str> = lock
-        .get("package")
-        .and_then(toml::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|p| p.get("name").and_then(toml::Value::as_str) == Some(package))
-        .filter_map(|p| p.get("version").and_then(toml::Value::as_str))
-        .collect();
-    match versions.as_slice() {
-        [one] => Ok((*one).to_string()),
-        [] => bail!("{package} is not in {}", lock_path.display()),
-        many => bail!(
-            "{package} is locked at several versions ({}); pin one",
-            many.join(", ")
-        ),
-    }
+/// The version of the generator that runs (`progenitor-impl`, as `Cargo.lock` resolves it),
+/// so the header names the generator that actually ran.
+fn progenitor_version(root: &Path) -> Result<String> {
+    crate::workspace::Workspace::load(root)?.resolved_version("progenitor-impl")
 }
 
 /// Compares the expected files with the checked-in ones; returns one unified diff per stale
@@ -653,7 +633,7 @@ mod tests {
     /// does not match what the generator produces now. This test never writes files.
     #[test]
     fn generated_code_is_fresh() {
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let expected = generate(&root, false).expect("generation succeeds");
         let stale = check(&root, &expected).expect("checked-in files are readable");
         assert!(
@@ -665,7 +645,7 @@ mod tests {
 
     #[test]
     fn two_generations_are_byte_identical() {
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let first = generate(&root, false).expect("first generation");
         let second = generate(&root, false).expect("second generation");
         assert_eq!(first.len(), second.len());
@@ -695,14 +675,14 @@ mod tests {
     /// Editing one word of a description in the fragment makes the check fail with a diff.
     #[test]
     fn a_one_word_spec_edit_makes_the_check_fail() {
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let spec = fs::read_to_string(root.join(SPEC_PATH)).expect("fragment readable");
         assert!(
             spec.contains("Account ID."),
             "the fragment documents the path id"
         );
         let edited = spec.replacen("Account ID.", "Account identifier.", 1);
-        let version = locked_version(&root, "progenitor-impl").expect("locked");
+        let version = progenitor_version(&root).expect("resolved");
         let expected = generate_from(&edited, &version, false).expect("generation succeeds");
         let stale = check(&root, &expected).expect("readable");
         assert!(!stale.is_empty(), "an edited spec must make the check fail");

@@ -64,7 +64,7 @@ pub struct VendorArgs {
 
 /// Writes the fragment (see [`vendor`]) and prints what changed against the file it replaces.
 pub fn run(args: &VendorArgs) -> Result<()> {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let operation_ids = if args.operation.is_empty() {
         let list = args
             .operations

@@ -513,7 +513,7 @@ fn error_two_schemas_with_one_name() {
 /// component names the generator and the facade rely on, and the operations of the list.
 #[test]
 fn checked_in_fragment_parses_and_has_the_sdk_names() {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let path = root.join(FRAGMENT_PATH);
     let text = fs::read_to_string(&path).unwrap();
     let spec: openapiv3::OpenAPI = match serde_yaml_ng::from_str(&text) {
@@ -705,7 +705,7 @@ fn the_change_report_sees_an_added_header_parameter() {
 /// `SAILPOINT_UPSTREAM_SPECS`, and says loudly when it cannot run.
 #[test]
 fn vendoring_the_recorded_upstream_commit_reproduces_the_checked_in_fragment() {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let candidates = [
         std::env::var_os("SAILPOINT_UPSTREAM_SPECS").map(PathBuf::from),
         Some(root.join("../shared/upstream")),
