@@ -11,6 +11,7 @@
 
 mod changes;
 mod error;
+mod naming;
 mod operations;
 mod scan;
 mod tree;
@@ -60,6 +61,10 @@ pub struct VendorArgs {
     /// Show the details of every change (old and new values).
     #[arg(short, long)]
     pub verbose: bool,
+    /// Leave out the operations that cannot be vendored (a `$ref` into a file the tree does
+    /// not hold, a cycle, ...) and list them with the reason, instead of failing.
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 /// Writes the fragment (see [`vendor`]) and prints what changed against the file it replaces.
@@ -74,7 +79,18 @@ pub fn run(args: &VendorArgs) -> Result<()> {
     } else {
         args.operation.clone()
     };
-    let vendored = vendor(&args.upstream, &operation_ids, args.commit.as_deref())?;
+    let vendored = vendor_with(
+        &args.upstream,
+        &operation_ids,
+        args.commit.as_deref(),
+        args.skip_unsupported,
+    )?;
+    for skipped in &vendored.skipped {
+        eprintln!(
+            "skipped operation {}: {}",
+            skipped.operation_id, skipped.reason
+        );
+    }
     if let Some(warning) = &vendored.commit_warning {
         eprintln!("warning: {warning}");
     }
@@ -106,7 +122,7 @@ pub fn run(args: &VendorArgs) -> Result<()> {
     eprintln!(
         "{verb} {} ({} operations from {} upstream files; {} component schemas: {})",
         output.display(),
-        operation_ids.len(),
+        operation_ids.len() - vendored.skipped.len(),
         vendored.sources.len(),
         vendored.schemas.len(),
         vendored.schemas.join(", ")
@@ -164,10 +180,33 @@ pub struct Vendored {
     pub missing_path_files: Vec<String>,
     /// Why the header says the upstream commit is unknown, if it does.
     pub commit_warning: Option<String>,
+    /// The operations left out because they cannot be vendored (with `skip_unsupported`).
+    pub skipped: Vec<Skipped>,
+}
+
+/// An operation left out of the fragment, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its operationId.
+    pub operation_id: String,
+    /// Why it cannot be vendored (the vendoring error for that operation alone).
+    pub reason: String,
+}
+
+/// [`vendor_with`], failing on the first operation that cannot be vendored.
+pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -> Result<Vendored> {
+    vendor_with(upstream, operation_ids, commit, false)
 }
 
 /// [`vendor_fragment`] with an explicit commit for the header and the details of the result.
-pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -> Result<Vendored> {
+/// With `skip_unsupported`, each operation is first vendored on its own, and those that fail
+/// are left out and listed in [`Vendored::skipped`] (and in the fragment's header).
+pub fn vendor_with(
+    upstream: &Path,
+    operation_ids: &[String],
+    commit: Option<&str>,
+    skip_unsupported: bool,
+) -> Result<Vendored> {
     let (commit, commit_warning) = match commit {
         Some(commit) if is_commit(commit) => (Some(commit.to_ascii_lowercase()), None),
         Some(commit) => {
@@ -204,7 +243,7 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
         .ok_or_else(|| invalid(&root_at, "the root document is not a mapping"))?;
     check_openapi_version(root, &root_path)?;
 
-    let search = find_operations(&mut loader, root, &root_path, operation_ids)?;
+    let mut search = find_operations(&mut loader, root, &root_path, operation_ids)?;
     if let Some(missing) = operation_ids
         .iter()
         .find(|id| !search.found.iter().any(|f| f.operation_id == **id))
@@ -223,7 +262,16 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
     }
 
     // The found operations in root-document order, grouped by path item.
-    let mut walker = Walker::new(&mut loader, &search.first_uses);
+    let naming = naming::Naming::for_root_document(&root_path);
+    let skipped = if skip_unsupported {
+        drop_unvendorable(&mut loader, &mut search, &naming, root, &root_at)
+    } else {
+        Vec::new()
+    };
+    if search.found.is_empty() {
+        bail!("none of the operations can be vendored");
+    }
+    let mut walker = Walker::new(&mut loader, &search.first_uses, &naming);
     let mut paths = Mapping::new();
     let mut selected_operations: Vec<&Mapping> = Vec::new();
     for found in &search.found {
@@ -298,7 +346,7 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
         .iter()
         .map(|f| f.operation_id.as_str())
         .collect();
-    let mut yaml = header(&in_root_order, commit.as_deref(), &sources);
+    let mut yaml = header(&in_root_order, &skipped, commit.as_deref(), &sources);
     yaml.push_str(&body);
     if !yaml.ends_with('\n') {
         yaml.push('\n');
@@ -309,7 +357,59 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
         sources,
         missing_path_files: relative_all(&search.missing, &upstream),
         commit_warning,
+        skipped,
     })
+}
+
+/// Walks each found operation on its own and removes those that fail from `search`, returning
+/// them with the error. The files only they read are not counted as sources.
+fn drop_unvendorable(
+    loader: &mut Loader,
+    search: &mut Search,
+    naming: &naming::Naming,
+    root: &Mapping,
+    root_at: &Location,
+) -> Vec<Skipped> {
+    let used_before = loader.used.clone();
+    let mut kept = Vec::new();
+    let mut skipped = Vec::new();
+    let mut skipped_files = Vec::new();
+    for found in std::mem::take(&mut search.found) {
+        let used = loader.used.clone();
+        let mut probe = Walker::new(loader, &search.first_uses, naming);
+        let methods = [(found.method.clone(), found.operation_id.clone())];
+        // The operation's own security requirements, else the root's.
+        let security = found
+            .item
+            .get(found.method.as_str())
+            .and_then(|op| op.get("security"))
+            .or_else(|| root.get("security"));
+        let result = probe
+            .path_item(&found.item, &found.item_at, &methods)
+            .and_then(|_| security_schemes(&mut probe, root, root_at, &Vec::from_iter(security)))
+            .and_then(|_| probe.into_schemas());
+        match result {
+            Ok(_) => kept.push(found),
+            Err(err) => {
+                loader.used = used;
+                skipped_files.push(found.item_at.file.clone());
+                skipped.push(Skipped {
+                    operation_id: found.operation_id.clone(),
+                    reason: err.to_string(),
+                });
+            }
+        }
+    }
+    // The full walk records the schema files again; the path item files of the skipped
+    // operations are no sources unless a kept operation shares them.
+    loader.used = used_before;
+    for gone in &skipped_files {
+        if !kept.iter().any(|found: &Found| found.item_at.file == *gone) {
+            loader.used.remove(gone);
+        }
+    }
+    search.found = kept;
+    skipped
 }
 
 fn check_openapi_version(root: &Mapping, root_path: &Path) -> Result<(), VendorError> {
@@ -550,7 +650,12 @@ fn check_refs(value: &Value, pointer: &str, schemas: &Mapping) -> Result<(), Ven
     }
 }
 
-fn header(operation_ids: &[&str], commit: Option<&str>, sources: &[String]) -> String {
+fn header(
+    operation_ids: &[&str],
+    skipped: &[Skipped],
+    commit: Option<&str>,
+    sources: &[String],
+) -> String {
     let commit = commit.map_or_else(|| "unknown (pass --commit)".to_owned(), ToOwned::to_owned);
     let mut out = format!(
         "# SailPoint Identity Security Cloud v2025 API: only the operations below.\n\
@@ -563,6 +668,16 @@ fn header(operation_ids: &[&str], commit: Option<&str>, sources: &[String]) -> S
         out.push_str("#   ");
         out.push_str(id);
         out.push('\n');
+    }
+    if !skipped.is_empty() {
+        out.push_str("# Left out (`--skip-unsupported`), with the reason:\n");
+        for skipped in skipped {
+            out.push_str(&format!(
+                "#   {}: {}\n",
+                skipped.operation_id,
+                skipped.reason.replace('\n', " ")
+            ));
+        }
     }
     out.push_str("# Upstream files:\n");
     for source in sources {

@@ -500,6 +500,8 @@ fn error_openapi_not_3_0() {
     assert!(err.to_string().contains("only OpenAPI 3.0.x"), "{err}");
 }
 
+/// `schemas/Node.yaml` and `schemas/other/Node.yaml` are `Node` and `OtherNode` (rule 6), but a
+/// pointer `Defs.yaml#/Node` directly in `schemas/` would be `Node` too: a clash, reported.
 #[test]
 fn error_two_schemas_with_one_name() {
     let err = vendor_err("broken", "nameClash");
@@ -734,4 +736,78 @@ fn vendoring_the_recorded_upstream_commit_reproduces_the_checked_in_fragment() {
     // The tree from 2026-05 with the 32-digit example vendors too.
     let may = vendor(&trees.join("api-specs-ac8f14f"), &ids, None).unwrap();
     assert!(may.yaml.contains("upstream commit ac8f14f."));
+}
+
+/// Rule 6 of `openapi/README.md`: a schema of another version tree whose stem the root tree
+/// also holds is qualified with its tree; a stem repeated inside a tree is qualified with its
+/// folders; unique names are unchanged. All of it without a clash, whatever is selected.
+#[test]
+fn colliding_component_names_are_qualified_deterministically() {
+    let ids: Vec<String> = ["getThing", "getOldThing", "getSchedules", "patchThing"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let vendored = vendor(&fixture("versions"), &ids, Some("abcdef1")).expect("vendors");
+    assert_eq!(
+        vendored.schemas,
+        [
+            "GetSchedules200Response",
+            "JsonPatchOperation",
+            "Part",
+            "Schedule",
+            "ScheduleSchedule",
+            "Thing",
+            "V2024Thing",
+        ]
+    );
+    let value: Value = serde_yaml_ng::from_str(&vendored.yaml).unwrap();
+    let old = &at(
+        &value["paths"]["/old-things/{id}"],
+        "get/responses/200/content",
+    )["application/json"]["schema"]["$ref"];
+    assert_eq!(old.as_str(), Some("#/components/schemas/V2024Thing"));
+    assert!(at(&value, "components/schemas/V2024Thing/properties/part").is_mapping());
+
+    // The root tree's `Thing` keeps its name whether or not the v2024 one is selected, and the
+    // v2024 one keeps its qualified name alone too: names do not depend on the selection.
+    let alone = |id: &str| {
+        vendor(&fixture("versions"), &[id.to_owned()], Some("abcdef1"))
+            .expect("vendors")
+            .schemas
+    };
+    assert_eq!(alone("getThing"), ["Thing"]);
+    assert_eq!(alone("getOldThing"), ["Part", "V2024Thing"]);
+}
+
+/// An operation that cannot be vendored fails the run, naming the file; with
+/// `--skip-unsupported` it is left out and listed with the reason, here and in the header.
+#[test]
+fn unvendorable_operations_are_named_and_skipped_on_request() {
+    let ids: Vec<String> = ["getThing", "getBroken"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let err = vendor(&fixture("versions"), &ids, Some("abcdef1")).expect_err("dangling ref");
+    assert!(err.to_string().contains("v3/schemas/Missing.yaml"), "{err}");
+
+    let vendored =
+        vendor_with(&fixture("versions"), &ids, Some("abcdef1"), true).expect("the rest vendors");
+    assert_eq!(vendored.skipped.len(), 1);
+    assert_eq!(vendored.skipped[0].operation_id, "getBroken");
+    assert!(vendored.skipped[0].reason.contains("Missing.yaml"));
+    assert_eq!(vendored.schemas, ["Thing"]);
+    assert!(
+        vendored
+            .yaml
+            .contains("# Left out (`--skip-unsupported`), with the reason:\n#   getBroken: "),
+        "{}",
+        vendored.yaml
+    );
+    assert!(
+        !vendored.sources.iter().any(|s| s.contains("broken")),
+        "{:?}",
+        vendored.sources
+    );
+    let value: Value = serde_yaml_ng::from_str(&vendored.yaml).unwrap();
+    assert_eq!(keys(at(&value, "paths")), ["/things/{id}"]);
 }
