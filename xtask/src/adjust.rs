@@ -18,6 +18,9 @@
 //! | `nullable-response-arrays` | optional array properties of response schemas become `nullable` | typify turns optional arrays into plain `Vec`s, so `"causes": null` would fail to decode |
 //! | `not-found-responses` | an operation with path parameters that documents no 404 gets SailPoint's 404 response (`ErrorResponseDto`, raw like the other errors) | ISC answers 404 for an unknown account or source, but `sendClassifyMachineAccount` and the Classify Source `POST`/`DELETE` do not document it; documented, it is part of the generated client's and the typed httpmock's contract instead of an "unexpected response" |
 //!
+//! | `json-patch-bodies` | a request body offered only as `application/json-patch+json` is generated as JSON typed by its schema (`&Vec<JsonPatchOperation>`) and sent with `Content-Type: application/json-patch+json` (`adjust/json_patch.rs`) | progenitor 0.15.1 fails the whole generation on that media type ("unexpected content type") |
+//! | `uuid-strings` | `format: uuid` strings stay `String` (`adjust/uuid_strings.rs`) | typify's `uuid::Uuid` is a dependency the crate lacks, and would re-hyphenate SailPoint's 32-digit ids on the wire |
+//!
 //! Two more upstream quirks need no change to the document, only a check; they run as named
 //! adjustments so that every generation lists what they found (`cargo xtask generate -v`) and
 //! a change upstream shows up in review:
@@ -26,6 +29,9 @@
 //! |---|---|---|
 //! | `wire-property-names` | lists properties whose JSON name is not a Rust identifier (`Accounts submitted for processing` in `SendClassifyMachineAccountFromSource200Response`) | typify names the field in snake case (`accounts_submitted_for_processing`) and keeps the wire name in `#[serde(rename)]`, so the body decodes as sent; renaming it in the spec would break the wire format |
 //! | `chrono-date-times` | lists `format: date-time` properties | typify maps them to `chrono::DateTime<chrono::Utc>` (the generated crate depends on `chrono` with `serde`); optional or `nullable` ones (`modified`, `updated`) become `Option`s, so `null` decodes |
+
+mod json_patch;
+mod uuid_strings;
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -80,8 +86,18 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
             name: "chrono-date-times",
             changes: chrono_date_times(spec),
         },
+        Applied {
+            name: "json-patch-bodies",
+            changes: json_patch::json_patch_bodies(spec),
+        },
+        Applied {
+            name: "uuid-strings",
+            changes: uuid_strings::uuid_strings(spec),
+        },
     ]
 }
+
+pub use json_patch::content_type_overrides;
 
 fn operations_mut(spec: &mut OpenAPI) -> Vec<(String, &mut Operation)> {
     let mut out = Vec::new();

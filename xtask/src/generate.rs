@@ -16,6 +16,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use sha2::{Digest, Sha256};
 
 use crate::adjust;
+use crate::operation_set::LeftOut;
 
 /// Arguments of `cargo xtask generate`.
 #[derive(Debug, clap::Args)]
@@ -26,7 +27,22 @@ pub struct GenerateArgs {
     /// Print the adjustments applied and the files considered.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Generate the operations that can be generated and list the others (with the reason,
+    /// also in the generated files' header), instead of failing on them.
+    #[arg(long)]
+    pub skip_unsupported: bool,
+    /// The spec to generate from (default: `openapi/sailpoint-v2025.yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Write the generated crates as a workspace of their own into DIR (and compile-check them
+    /// there) instead of into the repository.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
+
+/// How often a generation is compiled, each time without the operations the last check
+/// blamed, before giving up.
+const COMPILE_ROUNDS: usize = 6;
 
 /// The fragment, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/sailpoint-v2025.yaml";
@@ -47,8 +63,11 @@ pub struct GeneratedFile {
 /// Entry point of `cargo xtask generate`.
 pub fn run(args: &GenerateArgs) -> Result<()> {
     let root = crate::workspace::root();
-    let output = generate(&root, args.verbose)?;
     if args.check {
+        if args.out.is_some() || args.spec.is_some() {
+            bail!("--check compares the checked-in crates with the checked-in fragment only");
+        }
+        let output = generate(&root, args.verbose)?;
         let stale = check(&root, &output)?;
         if stale.is_empty() {
             println!("generated code is up to date ({} files)", output.len());
@@ -62,14 +81,61 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             stale.len()
         );
     }
-    for file in &output {
+    let spec_path = args.spec.clone().unwrap_or_else(|| root.join(SPEC_PATH));
+    let spec_text = fs::read_to_string(&spec_path)
+        .with_context(|| format!("reading the spec {}", spec_path.display()))?;
+    let workspace = crate::workspace::Workspace::load(&root)?;
+    let version = workspace.resolved_version("progenitor-impl")?;
+    let check_dir = match &args.out {
+        Some(out) => out.clone(),
+        None => workspace.target_dir().join("xtask").join("generated-check"),
+    };
+    let check_target = workspace
+        .target_dir()
+        .join("xtask")
+        .join("generated-target");
+    let generated = generate_compiled(
+        &root,
+        &spec_text,
+        &version,
+        args.verbose,
+        args.skip_unsupported,
+        &check_dir,
+        &check_target,
+    )?;
+    if args.out.is_none() {
+        write_files(&root, &generated.files, args.verbose)?;
+    }
+    println!(
+        "generated {} operations{}",
+        generated.operations,
+        match &args.out {
+            Some(out) => format!(" into {} (a workspace of their own)", out.display()),
+            None => String::new(),
+        }
+    );
+    if !generated.left_out.is_empty() {
+        println!(
+            "left out {} operations (--skip-unsupported; also listed in the generated files' \
+             header):",
+            generated.left_out.len()
+        );
+        for left in &generated.left_out {
+            println!("  {left}");
+        }
+    }
+    Ok(())
+}
+
+fn write_files(root: &Path, files: &[GeneratedFile], verbose: bool) -> Result<()> {
+    for file in files {
         let path = root.join(&file.path);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
         let unchanged = fs::read_to_string(&path).is_ok_and(|old| old == file.contents);
         if unchanged {
-            if args.verbose {
+            if verbose {
                 println!("unchanged {}", file.path.display());
             }
             continue;
@@ -78,6 +144,104 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         println!("wrote {}", file.path.display());
     }
     Ok(())
+}
+
+/// A generation: the files, how many operations they hold, and the operations left out.
+#[derive(Debug)]
+pub struct Generated {
+    /// Every owned file with its contents.
+    pub files: Vec<GeneratedFile>,
+    /// The operations in the generated code.
+    pub operations: usize,
+    /// The operations left out (`--skip-unsupported`), with the reason.
+    pub left_out: Vec<LeftOut>,
+    /// The adjusted spec the code was generated from.
+    spec: openapiv3::OpenAPI,
+}
+
+/// Generates, writes the crates as a standalone workspace into `check_dir` and compiles them
+/// there ([`crate::compile_check`]). A compile error is blamed on the operations whose code it
+/// is in: without `skip_unsupported` that fails naming them, with it they are left out and the
+/// rest is generated and checked again.
+pub fn generate_compiled(
+    root: &Path,
+    spec_text: &str,
+    progenitor_version: &str,
+    verbose: bool,
+    skip_unsupported: bool,
+    check_dir: &Path,
+    check_target: &Path,
+) -> Result<Generated> {
+    let mut blamed: Vec<LeftOut> = Vec::new();
+    for round in 1..=COMPILE_ROUNDS {
+        let generated = build(
+            spec_text,
+            progenitor_version,
+            verbose && round == 1,
+            skip_unsupported,
+            &blamed,
+        )?;
+        crate::compile_check::write_standalone(root, check_dir, &generated.files)?;
+        let errors = crate::compile_check::check(check_dir, check_target)?;
+        if errors.is_empty() {
+            println!(
+                "the generated crates compile ({} operations; checked in {})",
+                generated.operations,
+                check_dir.display()
+            );
+            return Ok(generated);
+        }
+        let sources = crate::compile_check::generated_sources(&generated.files);
+        let mapped = crate::compile_check::operations_of_errors(&generated.spec, &sources, &errors);
+        let (culprits, orphans) = crate::compile_check::blamed(&mapped);
+        if !orphans.is_empty() || culprits.is_empty() {
+            let listed: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "  {}: {}{}",
+                        e.krate,
+                        e.message,
+                        e.line
+                            .map(|l| format!(" (src/generated.rs:{l})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            bail!(
+                "the generated crates do not compile, and {} of the errors are in code of no \
+                 single operation (see {}):\n{}",
+                orphans.len().max(1),
+                check_dir.display(),
+                listed.join("\n")
+            );
+        }
+        let culprits: Vec<LeftOut> = culprits
+            .into_iter()
+            .map(|(operation_id, reason)| LeftOut {
+                operation_id,
+                reason,
+            })
+            .collect();
+        if !skip_unsupported {
+            bail!(
+                "the generated crates do not compile; the errors are in the code of {} \
+                 operation(s) (`--skip-unsupported` leaves them out):\n{}",
+                culprits.len(),
+                culprits
+                    .iter()
+                    .map(|c| format!("  {c}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        println!(
+            "compile check round {round}: leaving out {} operation(s) whose code does not compile",
+            culprits.len()
+        );
+        blamed.extend(culprits);
+    }
+    bail!("the generated crates still do not compile after {COMPILE_ROUNDS} rounds")
 }
 
 /// Generates every owned file in memory, without touching the disk except to read inputs.
@@ -89,15 +253,31 @@ pub fn generate(root: &Path, verbose: bool) -> Result<Vec<GeneratedFile>> {
     generate_from(&spec_text, &progenitor_version, verbose)
 }
 
-/// Generates every owned file from the fragment's text.
+/// Generates every owned file from the fragment's text; fails on any operation it cannot
+/// generate (no compile check).
 pub fn generate_from(
     spec_text: &str,
     progenitor_version: &str,
     verbose: bool,
 ) -> Result<Vec<GeneratedFile>> {
+    Ok(build(spec_text, progenitor_version, verbose, false, &[])?.files)
+}
+
+/// Generates every owned file from the spec's text, leaving out `blamed` (operations a compile
+/// check found broken) and, with `skip_unsupported`, what cannot be generated (unsupported
+/// request media types, progenitor failures); without it those fail the generation, every
+/// such operation named.
+fn build(
+    spec_text: &str,
+    progenitor_version: &str,
+    verbose: bool,
+    skip_unsupported: bool,
+    blamed: &[LeftOut],
+) -> Result<Generated> {
     let sha256 = hex(&Sha256::digest(spec_text.as_bytes()));
     let mut spec: openapiv3::OpenAPI = serde_yaml_ng::from_str(spec_text)
         .with_context(|| format!("parsing {SPEC_PATH} as an OpenAPI 3.0 document"))?;
+    let faithful = spec.clone();
 
     let applied = adjust::apply(&mut spec);
     if verbose {
@@ -108,15 +288,56 @@ pub fn generate_from(
             }
         }
     }
+    let mut left_out = crate::unsupported::unsupported_operations(&spec);
+    if !left_out.is_empty() && !skip_unsupported {
+        bail!(
+            "{} operation(s) cannot be generated (`--skip-unsupported` leaves them out):\n{}",
+            left_out.len(),
+            left_out
+                .iter()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    left_out.extend(blamed.iter().cloned());
+    let mut spec = crate::operation_set::without(&spec, &faithful, &left_out);
+    let (client_tokens, mock_tokens) = match run_progenitor(&spec) {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            let failing = crate::generator_panics::failing_operations(&spec, &|probe| {
+                run_progenitor(probe).map(drop)
+            });
+            if failing.is_empty() {
+                return Err(err);
+            }
+            if !skip_unsupported {
+                bail!(
+                    "progenitor cannot generate {} operation(s) (`--skip-unsupported` leaves \
+                     them out):\n{}",
+                    failing.len(),
+                    failing
+                        .iter()
+                        .map(|l| format!("  {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+            left_out.extend(failing);
+            spec = crate::operation_set::without(&spec, &faithful, &left_out);
+            run_progenitor(&spec)?
+        }
+    };
+    left_out.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
     let header = Header {
         sha256: &sha256,
         progenitor_version,
         adjustments: &applied,
+        left_out: &left_out,
     };
+    let overrides = adjust::content_type_overrides(&spec);
 
-    let (client_tokens, mock_tokens) = run_progenitor(&spec)?;
-
-    Ok(vec![
+    let files = vec![
         GeneratedFile {
             path: "sailpoint-v2025/client/src/lib.rs".into(),
             contents: client_lib_rs(&header),
@@ -129,6 +350,7 @@ pub fn generate_from(
                 pretty_with(client_tokens, "client", |file| {
                     schemars_behind_feature(file);
                     document_wire_values(file);
+                    request_content_types(file, &overrides);
                 })?
             ),
         },
@@ -149,7 +371,13 @@ pub fn generate_from(
             path: PRISM_SPEC_PATH.into(),
             contents: prism_spec(spec_text, &sha256)?,
         },
-    ])
+    ];
+    Ok(Generated {
+        files,
+        operations: crate::operation_set::operation_ids(&spec).len(),
+        left_out,
+        spec,
+    })
 }
 
 /// The client and httpmock tokens from one generator (the httpmock code names the client's
@@ -157,7 +385,7 @@ pub fn generate_from(
 /// involved (see [`crate::generator_panics`]).
 fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, TokenStream)> {
     let settings = settings()?;
-    crate::generator_panics::guarded("client crates", spec, |spec| {
+    crate::generator_panics::caught("client crates", || {
         let mut generator = Generator::new(&settings);
         let client = generator
             .generate_tokens(spec)
@@ -330,12 +558,19 @@ struct Header<'a> {
     sha256: &'a str,
     progenitor_version: &'a str,
     adjustments: &'a [adjust::Applied],
+    left_out: &'a [LeftOut],
 }
 
 impl Header<'_> {
     fn render(&self) -> String {
         let mut out = String::new();
-        let names: Vec<&str> = self.adjustments.iter().map(|a| a.name).collect();
+        // The adjustments that changed (or, for the listing ones, found) something.
+        let names: Vec<&str> = self
+            .adjustments
+            .iter()
+            .filter(|a| !a.changes.is_empty())
+            .map(|a| a.name)
+            .collect();
         let _ = writeln!(out, "// @generated by `{COMMAND}`: do not edit by hand.");
         let _ = writeln!(out, "// source: {SPEC_PATH} (sha256 {})", self.sha256);
         let _ = writeln!(
@@ -348,6 +583,16 @@ impl Header<'_> {
             "// adjustments: {} (see xtask/src/adjust.rs)",
             names.join(", ")
         );
+        if !self.left_out.is_empty() {
+            let _ = writeln!(
+                out,
+                "// left out ({} operations, `--skip-unsupported`):",
+                self.left_out.len()
+            );
+            for left in self.left_out {
+                let _ = writeln!(out, "//   {left}");
+            }
+        }
         out.push('\n');
         out
     }
@@ -523,6 +768,64 @@ fn schemars_behind_feature(file: &mut syn::File) {
 fn is_json_schema(path: &syn::Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     names == ["schemars", "JsonSchema"]
+}
+
+/// Sets the request content type in the methods of the operations that send another type than
+/// `application/json` (the `json-patch-bodies` adjustment): a `.header(CONTENT_TYPE, ...)`
+/// before `.json(&body)`, which then keeps it. Methods are named by progenitor's snake case of
+/// the operationId.
+fn request_content_types(file: &mut syn::File, overrides: &[(String, String)]) {
+    use heck::ToSnakeCase;
+    use syn::visit_mut::VisitMut;
+
+    struct ContentTypes<'a> {
+        methods: Vec<(String, &'a str)>,
+        current: Option<&'a str>,
+    }
+
+    impl VisitMut for ContentTypes<'_> {
+        fn visit_impl_item_fn_mut(&mut self, item: &mut syn::ImplItemFn) {
+            let name = item.sig.ident.to_string();
+            let previous = self.current;
+            self.current = self
+                .methods
+                .iter()
+                .find(|(method, _)| *method == name)
+                .map(|(_, content_type)| *content_type);
+            syn::visit_mut::visit_impl_item_fn_mut(self, item);
+            self.current = previous;
+        }
+
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let Some(content_type) = self.current else {
+                return;
+            };
+            if call.method == "json" {
+                let receiver = &call.receiver;
+                let with_header: syn::Expr = syn::parse_quote! {
+                    #receiver.header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static(#content_type),
+                    )
+                };
+                *call.receiver = with_header;
+            }
+        }
+    }
+
+    if overrides.is_empty() {
+        return;
+    }
+    let methods = overrides
+        .iter()
+        .map(|(id, content_type)| (id.to_snake_case(), content_type.as_str()))
+        .collect();
+    ContentTypes {
+        methods,
+        current: None,
+    }
+    .visit_file_mut(file);
 }
 
 /// Documents every variant of a generated string enum (such as `ClassificationMode`) with the

@@ -13,11 +13,14 @@ mod adjust;
 mod build_time;
 mod ci;
 mod command;
+mod compile_check;
 mod fresh_project;
 mod generate;
 mod generator_panics;
+mod operation_set;
 mod packaging;
 mod spec_fragment;
+mod unsupported;
 mod workspace;
 
 use std::process::ExitCode;
