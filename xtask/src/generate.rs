@@ -997,3 +997,117 @@ mod tests {
         assert!(all.contains("sha256"), "the header names the new spec hash");
     }
 }
+
+/// `cargo xtask generate`'s rules on the small `versions` fixture tree (vendored in memory):
+/// JSON Patch bodies, unsupported media types named per operation, `--skip-unsupported`.
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+
+    fn fixture_spec(ids: &[&str]) -> String {
+        let tree =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec-trees/versions");
+        let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+        crate::spec_fragment::vendor(&tree, &ids, Some("abcdef1"))
+            .expect("the fixture vendors")
+            .yaml
+    }
+
+    fn client_code(generated: &Generated) -> &str {
+        &generated
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("client/src/generated.rs"))
+            .expect("client code")
+            .contents
+    }
+
+    #[test]
+    fn an_unsupported_media_type_fails_naming_the_operation() {
+        let spec = fixture_spec(&["getThing", "patchThing", "uploadThing"]);
+        let err = build(&spec, "0.15.1", false, false, &[]).expect_err("multipart is unsupported");
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("uploadThing: request body media type `multipart/form-data`"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("patchThing"),
+            "JSON Patch is supported: {text}"
+        );
+    }
+
+    #[test]
+    fn skip_unsupported_generates_the_rest_and_lists_what_it_left_out() {
+        let spec = fixture_spec(&["getThing", "patchThing", "uploadThing"]);
+        let generated = build(&spec, "0.15.1", false, true, &[]).expect("the rest generates");
+        assert_eq!(generated.operations, 2);
+        assert_eq!(generated.left_out.len(), 1);
+        assert_eq!(generated.left_out[0].operation_id, "uploadThing");
+        let code = client_code(&generated);
+        assert!(code.contains("// left out (1 operations, `--skip-unsupported`):\n//   uploadThing: request body media type `multipart/form-data`"), "{}", &code[..800]);
+        assert!(
+            !code.contains("upload_thing"),
+            "the left-out operation has no method"
+        );
+        assert!(code.contains("// adjustments: ") && code.contains("json-patch-bodies"));
+    }
+
+    #[test]
+    fn json_patch_bodies_are_typed_operation_arrays_sent_as_json_patch() {
+        let spec = fixture_spec(&["patchThing"]);
+        let generated = build(&spec, "0.15.1", false, false, &[]).expect("generates");
+        let code = client_code(&generated);
+        let method = code
+            .split("pub async fn patch_thing")
+            .nth(1)
+            .expect("a patch_thing method");
+        let method = &method[..method.find("pub async fn").unwrap_or(method.len())];
+        assert!(
+            method.contains("body: &'a ::std::vec::Vec<types::JsonPatchOperation>"),
+            "{method}"
+        );
+        let header = method
+            .find("application/json-patch+json")
+            .expect("the JSON Patch content type is set");
+        let json = method.find(".json(&body)").expect("the body is JSON");
+        assert!(
+            header < json,
+            "the content type is set before .json(), which keeps it: {method}"
+        );
+        // The operation type is a typed struct with the RFC 6902 ops as an enum.
+        assert!(
+            code.contains("pub struct JsonPatchOperation"),
+            "typed operations"
+        );
+        assert!(
+            code.contains("pub enum JsonPatchOperationOp"),
+            "typed op names"
+        );
+    }
+
+    /// The generated crates of the fixture compile (the compile check that is part of
+    /// generating), with the JSON Patch method in them.
+    #[test]
+    fn the_fixture_generation_compiles() {
+        let root = crate::workspace::root();
+        let spec = fixture_spec(&[
+            "getThing",
+            "getOldThing",
+            "getSchedules",
+            "patchThing",
+            "uploadThing",
+        ]);
+        let work =
+            std::env::temp_dir().join(format!("xtask-generate-fixture-{}", std::process::id()));
+        let target = crate::workspace::Workspace::load(&root)
+            .expect("metadata")
+            .target_dir()
+            .join("xtask")
+            .join("generated-target");
+        let generated = generate_compiled(&root, &spec, "0.15.1", false, true, &work, &target)
+            .expect("compiles");
+        assert_eq!(generated.operations, 4);
+        let _ = fs::remove_dir_all(&work);
+    }
+}
