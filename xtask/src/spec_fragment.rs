@@ -137,7 +137,7 @@ pub fn run(args: &VendorArgs) -> Result<()> {
     }
     match old {
         Some(old) => {
-            let report = changes::compare(&old, &vendored.yaml)
+            let report = changes::compare_as_generated(&old, &vendored.yaml)
                 .with_context(|| format!("cannot compare with {}", output.display()))?;
             print!(
                 "{}",
