@@ -48,6 +48,9 @@ pub struct VendorArgs {
     /// Vendor this operationId instead of the list (repeatable).
     #[arg(long, value_name = "ID")]
     pub operation: Vec<String>,
+    /// Vendor every operation the root document refers to (the whole API) instead of the list.
+    #[arg(long, conflicts_with_all = ["operation", "operations"])]
+    pub all_operations: bool,
     /// Where to write the fragment (default: `openapi/sailpoint-v2025.yaml` in the workspace).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -70,7 +73,9 @@ pub struct VendorArgs {
 /// Writes the fragment (see [`vendor`]) and prints what changed against the file it replaces.
 pub fn run(args: &VendorArgs) -> Result<()> {
     let root = crate::workspace::root();
-    let operation_ids = if args.operation.is_empty() {
+    let operation_ids = if args.all_operations {
+        all_operation_ids(&args.upstream)?
+    } else if args.operation.is_empty() {
         let list = args
             .operations
             .clone()
@@ -164,6 +169,47 @@ pub fn run(args: &VendorArgs) -> Result<()> {
 pub fn vendor_fragment(upstream: &Path, operation_ids: &[&str]) -> Result<String> {
     let ids: Vec<String> = operation_ids.iter().map(|id| (*id).to_owned()).collect();
     Ok(vendor(upstream, &ids, None)?.yaml)
+}
+
+/// Every operationId of the path item files the root document of the tree at `upstream`
+/// refers to, in root-document order, each once (files the tree lacks are skipped).
+pub fn all_operation_ids(upstream: &Path) -> Result<Vec<String>> {
+    let root_path = normalize(upstream).join(ROOT_DOCUMENT);
+    let mut loader = Loader::default();
+    let root = loader
+        .load(&root_path)?
+        .ok_or_else(|| VendorError::MissingRoot {
+            path: root_path.clone(),
+        })?;
+    let paths_at = Location::file(&root_path).child("paths");
+    let paths = root
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .ok_or_else(|| invalid(&paths_at, "the root document has no `paths` mapping"))?;
+    let mut ids: Vec<String> = Vec::new();
+    for (key, value) in paths {
+        let at = paths_at.child(&key_str(key).unwrap_or_default());
+        let scanned = match ref_of(value, &at)? {
+            Some(reference) => match resolve(reference, &root_path) {
+                Ok(loc) if loc.pointer.is_empty() => scan::scan_path_item(&loc.file)?,
+                Ok(loc) => loader
+                    .load(&loc.file)?
+                    .and_then(|doc| pointer_get(&doc, &loc.pointer).map(scan::from_value)),
+                Err(_) => None,
+            },
+            None => Some(scan::from_value(value)),
+        };
+        for id in scanned
+            .into_iter()
+            .flat_map(|s| s.operations)
+            .filter_map(|op| op.operation_id)
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// A vendored fragment and what went into it.

@@ -875,3 +875,21 @@ fn unvendorable_operations_are_named_and_skipped_on_request() {
     let value: Value = serde_yaml_ng::from_str(&vendored.yaml).unwrap();
     assert_eq!(keys(at(&value, "paths")), ["/things/{id}"]);
 }
+
+/// `--all-operations`: every operation of every path item file the root document refers to,
+/// in root order (methods as written).
+#[test]
+fn all_operation_ids_are_read_from_the_root_documents_path_files() {
+    let ids = all_operation_ids(&fixture("versions")).expect("reads");
+    assert_eq!(
+        ids,
+        [
+            "getThing",
+            "patchThing",
+            "uploadThing",
+            "getOldThing",
+            "getSchedules",
+            "getBroken"
+        ]
+    );
+}
