@@ -19,6 +19,7 @@
 //! | `not-found-responses` | an operation with path parameters that documents no 404 gets SailPoint's 404 response (`ErrorResponseDto`, raw like the other errors) | ISC answers 404 for an unknown account or source, but `sendClassifyMachineAccount` and the Classify Source `POST`/`DELETE` do not document it; documented, it is part of the generated client's and the typed httpmock's contract instead of an "unexpected response" |
 //!
 //! | `json-patch-bodies` | a request body offered only as `application/json-patch+json` is generated as JSON typed by its schema (`&Vec<JsonPatchOperation>`) and sent with `Content-Type: application/json-patch+json` (`adjust/json_patch.rs`) | progenitor 0.15.1 fails the whole generation on that media type ("unexpected content type") |
+//! | `unchecked-patterns` | a string's `pattern` moves into its description (`adjust/unchecked_patterns.rs`) | typify checks patterns with `regress`, a dependency the crate lacks, and a check on decode would make a whole response undecodable |
 //! | `uuid-strings` | `format: uuid` strings stay `String` (`adjust/uuid_strings.rs`) | typify's `uuid::Uuid` is a dependency the crate lacks, and would re-hyphenate SailPoint's 32-digit ids on the wire |
 //!
 //! Two more upstream quirks need no change to the document, only a check; they run as named
@@ -31,6 +32,7 @@
 //! | `chrono-date-times` | lists `format: date-time` properties | typify maps them to `chrono::DateTime<chrono::Utc>` (the generated crate depends on `chrono` with `serde`); optional or `nullable` ones (`modified`, `updated`) become `Option`s, so `null` decodes |
 
 mod json_patch;
+mod unchecked_patterns;
 mod uuid_strings;
 
 use std::collections::{BTreeSet, VecDeque};
@@ -93,6 +95,10 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
         Applied {
             name: "uuid-strings",
             changes: uuid_strings::uuid_strings(spec),
+        },
+        Applied {
+            name: "unchecked-patterns",
+            changes: unchecked_patterns::unchecked_patterns(spec),
         },
     ]
 }

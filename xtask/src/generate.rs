@@ -351,6 +351,7 @@ fn build(
                     schemars_behind_feature(file);
                     document_wire_values(file);
                     request_content_types(file, &overrides);
+                    raw_reserved_identifiers(file);
                 })?
             ),
         },
@@ -363,7 +364,7 @@ fn build(
             contents: format!(
                 "{}{}",
                 header.render(),
-                pretty_with(mock_tokens, "httpmock", |_| {})?
+                pretty_with(mock_tokens, "httpmock", raw_reserved_identifiers)?
             ),
         },
         client_hooks_file(),
@@ -768,6 +769,25 @@ fn schemars_behind_feature(file: &mut syn::File) {
 fn is_json_schema(path: &syn::Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     names == ["schemars", "JsonSchema"]
+}
+
+/// Identifiers progenitor and typify emit as plain words that edition 2024 reserves (`gen`, a
+/// SailPoint property name) become raw identifiers (`r#gen`); the generated crates use edition
+/// 2024, whose parser rejects the plain word.
+fn raw_reserved_identifiers(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    struct Raw;
+
+    impl VisitMut for Raw {
+        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+            if ident == "gen" {
+                *ident = proc_macro2::Ident::new_raw("gen", ident.span());
+            }
+        }
+    }
+
+    Raw.visit_file_mut(file);
 }
 
 /// Sets the request content type in the methods of the operations that send another type than
