@@ -19,6 +19,7 @@
 //! | `not-found-responses` | an operation with path parameters that documents no 404 gets SailPoint's 404 response (`ErrorResponseDto`, raw like the other errors) | ISC answers 404 for an unknown account or source, but `sendClassifyMachineAccount` and the Classify Source `POST`/`DELETE` do not document it; documented, it is part of the generated client's and the typed httpmock's contract instead of an "unexpected response" |
 //!
 //! | `json-patch-bodies` | a request body offered only as `application/json-patch+json` is generated as JSON typed by its schema (`&Vec<JsonPatchOperation>`) and sent with `Content-Type: application/json-patch+json` (`adjust/json_patch.rs`) | progenitor 0.15.1 fails the whole generation on that media type ("unexpected content type") |
+//! | `nullable-component-titles` | a `nullable` component schema loses its `title` (`adjust/nullable_titles.rs`) | typify names the wrapper after the component and its inner type after the title, which SailPoint makes the same name: a type defined twice |
 //! | `unchecked-patterns` | a string's `pattern` moves into its description (`adjust/unchecked_patterns.rs`) | typify checks patterns with `regress`, a dependency the crate lacks, and a check on decode would make a whole response undecodable |
 //! | `uuid-strings` | `format: uuid` strings stay `String` (`adjust/uuid_strings.rs`) | typify's `uuid::Uuid` is a dependency the crate lacks, and would re-hyphenate SailPoint's 32-digit ids on the wire |
 //!
@@ -32,6 +33,7 @@
 //! | `chrono-date-times` | lists `format: date-time` properties | typify maps them to `chrono::DateTime<chrono::Utc>` (the generated crate depends on `chrono` with `serde`); optional or `nullable` ones (`modified`, `updated`) become `Option`s, so `null` decodes |
 
 mod json_patch;
+mod nullable_titles;
 mod unchecked_patterns;
 mod uuid_strings;
 
@@ -95,6 +97,10 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
         Applied {
             name: "uuid-strings",
             changes: uuid_strings::uuid_strings(spec),
+        },
+        Applied {
+            name: "nullable-component-titles",
+            changes: nullable_titles::nullable_component_titles(spec),
         },
         Applied {
             name: "unchecked-patterns",

@@ -194,7 +194,9 @@ pub fn generate_compiled(
         let sources = crate::compile_check::generated_sources(&generated.files);
         let mapped = crate::compile_check::operations_of_errors(&generated.spec, &sources, &errors);
         let (culprits, orphans) = crate::compile_check::blamed(&mapped);
-        if !orphans.is_empty() || culprits.is_empty() {
+        // Errors without a place in generated code (a layout cycle) usually follow from a
+        // blamed one; they fail the run only when nothing can be blamed.
+        if culprits.is_empty() {
             let listed: Vec<String> = errors
                 .iter()
                 .map(|e| {
@@ -211,7 +213,7 @@ pub fn generate_compiled(
             bail!(
                 "the generated crates do not compile, and {} of the errors are in code of no \
                  single operation (see {}):\n{}",
-                orphans.len().max(1),
+                orphans.len(),
                 check_dir.display(),
                 listed.join("\n")
             );
