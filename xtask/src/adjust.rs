@@ -34,6 +34,7 @@
 
 mod json_patch;
 mod nullable_titles;
+mod operation_schemas;
 mod unchecked_patterns;
 mod uuid_strings;
 

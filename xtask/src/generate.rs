@@ -754,6 +754,20 @@ fn schemars_behind_feature(file: &mut syn::File) {
     }
 
     impl VisitMut for Gate {
+        // typify writes some `impl ::schemars::JsonSchema for T` by hand (constrained
+        // strings); those go behind the feature too.
+        fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+            let is_json_schema = item
+                .trait_
+                .as_ref()
+                .and_then(|(path, _)| path.segments.last())
+                .is_some_and(|last| last.ident == "JsonSchema");
+            if is_json_schema {
+                item.attrs
+                    .push(syn::parse_quote!(#[cfg(feature = "schemars")]));
+            }
+            syn::visit_mut::visit_item_impl_mut(self, item);
+        }
         fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
             Self::gate(&mut item.attrs);
             syn::visit_mut::visit_item_struct_mut(self, item);

@@ -10,7 +10,16 @@ use openapiv3::{OpenAPI, Schema, SchemaKind, Type};
 
 /// Applies the adjustment; one line per schema changed.
 pub fn unchecked_patterns(spec: &mut OpenAPI) -> Vec<String> {
-    super::for_each_schema(spec, &mut |location, schema: &mut Schema, changes| {
+    let mut changes = super::for_each_schema(spec, &mut document_pattern);
+    changes.extend(super::operation_schemas::for_each_operation_schema(
+        spec,
+        &mut document_pattern,
+    ));
+    changes
+}
+
+fn document_pattern(location: &str, schema: &mut Schema, changes: &mut Vec<String>) {
+    {
         let SchemaKind::Type(Type::String(string)) = &mut schema.schema_kind else {
             return;
         };
@@ -23,7 +32,7 @@ pub fn unchecked_patterns(spec: &mut OpenAPI) -> Vec<String> {
             None => note,
         });
         changes.push(format!("{location}: pattern documented, not checked"));
-    })
+    }
 }
 
 #[cfg(test)]
