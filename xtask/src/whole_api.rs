@@ -60,12 +60,15 @@ pub fn run(args: &WholeApiArgs) -> Result<()> {
         .join("generated-target");
     let generated = crate::generate::generate_compiled(
         &root,
+        &spec_path.display().to_string(),
         &vendored.yaml,
         &version,
         false,
         true,
-        &out,
-        &check_target,
+        &crate::generate::CheckPlaces {
+            dir: &out,
+            target: &check_target,
+        },
     )?;
     timings.push(("generate (with its compile check)", started.elapsed()));
 
