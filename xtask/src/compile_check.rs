@@ -13,7 +13,7 @@ use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::OpenAPI;
 
 use crate::command::{captured, cargo, show};
-use crate::generate::GeneratedFile;
+use crate::generated_file::GeneratedFile;
 
 /// Where a repository path of a generated file goes in the standalone workspace.
 const CRATE_DIRS: [(&str, &str); 2] = [

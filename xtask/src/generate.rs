@@ -51,14 +51,7 @@ const COMMAND: &str = "cargo xtask generate";
 /// Rust path of the generated client crate, as the httpmock crate refers to it.
 const CLIENT_CRATE_PATH: &str = "sailpoint_v2025_client";
 
-/// One file the generator owns, with its expected contents.
-#[derive(Debug)]
-pub struct GeneratedFile {
-    /// Path relative to the workspace root.
-    pub path: PathBuf,
-    /// The full expected contents.
-    pub contents: String,
-}
+pub use crate::generated_file::GeneratedFile;
 
 /// Entry point of `cargo xtask generate`.
 pub fn run(args: &GenerateArgs) -> Result<()> {

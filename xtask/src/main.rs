@@ -21,6 +21,7 @@ mod command;
 mod compile_check;
 mod fresh_project;
 mod generate;
+mod generated_file;
 mod generator_panics;
 mod operation_set;
 mod packaging;

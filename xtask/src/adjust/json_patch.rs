@@ -51,8 +51,9 @@ pub fn json_patch_bodies(spec: &mut OpenAPI) -> Vec<String> {
 /// The operations whose generated method must send another content type than
 /// `application/json`: (operationId, content type).
 pub fn content_type_overrides(spec: &OpenAPI) -> Vec<(String, String)> {
-    crate::operation_set::operations(spec)
-        .filter_map(|(id, op)| {
+    spec.operations()
+        .filter_map(|(_, _, op)| {
+            let id = op.operation_id.as_deref()?;
             let content_type = op.extensions.get(CONTENT_TYPE_EXTENSION)?.as_str()?;
             Some((id.to_owned(), content_type.to_owned()))
         })

@@ -26,7 +26,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::walk::pascal;
+use heck::ToPascalCase;
 
 /// Where component names are decided: the version trees' parent (`idn/`), the root document's
 /// own tree, and the stems of that tree's schema and parameter files.
@@ -92,7 +92,7 @@ impl Naming {
         };
         let mut qualified = String::new();
         if tree != self.root_tree && self.root_stems.contains(name) {
-            qualified.push_str(&pascal(&tree));
+            qualified.push_str(&tree.to_pascal_case());
         }
         let repeated = self
             .repeated_stems
@@ -100,7 +100,7 @@ impl Naming {
             .is_some_and(|stems| stems.contains(name));
         if repeated {
             let below_schemas = folders.strip_prefix("schemas").unwrap_or(&folders);
-            qualified.push_str(&pascal(below_schemas));
+            qualified.push_str(&below_schemas.to_pascal_case());
         }
         qualified.push_str(name);
         qualified
