@@ -19,6 +19,11 @@
 //! | `unsigned-response-integers` | integers of response-only schemas without a negative `minimum` become `format: uint64`, `minimum: 0` | SailPoint's response integers are counts (`Accounts submitted for processing` is `int32`, a job's `EXPECTED`/`RECEIVED`/`COMPLETED` are `int64`): never negative, and not bounded by the spec's format, so one past `i32::MAX` (or `i64::MAX`) would fail the whole answer. As `u64` every non-negative count decodes; a schema that allows negatives keeps its signed type |
 //! | `not-found-responses` | an operation with path parameters that documents no 404 gets SailPoint's 404 response (`ErrorResponseDto`, raw like the other errors) | ISC answers 404 for an unknown account or source, but `sendClassifyMachineAccount` and the Classify Source `POST`/`DELETE` do not document it; documented, it is part of the generated client's and the typed httpmock's contract instead of an "unexpected response" |
 //!
+//! | `json-patch-bodies` | a request body offered only as `application/json-patch+json` is generated as JSON typed by its schema (`&Vec<JsonPatchOperation>`) and sent with `Content-Type: application/json-patch+json` (`adjust/json_patch.rs`) | progenitor 0.15.1 fails the whole generation on that media type ("unexpected content type") |
+//! | `nullable-component-titles` | a `nullable` component schema loses its `title` (`adjust/nullable_titles.rs`) | typify names the wrapper after the component and its inner type after the title, which SailPoint makes the same name: a type defined twice |
+//! | `unchecked-patterns` | a string's `pattern` moves into its description (`adjust/unchecked_patterns.rs`) | typify checks patterns with `regress`, a dependency the crate lacks, and a check on decode would make a whole response undecodable |
+//! | `uuid-strings` | `format: uuid` strings stay `String` (`adjust/uuid_strings.rs`) | typify's `uuid::Uuid` is a dependency the crate lacks, and would re-hyphenate SailPoint's 32-digit ids on the wire |
+//!
 //! Two more upstream quirks need no change to the document, only a check; they run as named
 //! adjustments so that every generation lists what they found (`cargo xtask generate -v`) and
 //! a change upstream shows up in review:
@@ -27,6 +32,12 @@
 //! |---|---|---|
 //! | `wire-property-names` | lists properties whose JSON name is not a Rust identifier (`Accounts submitted for processing` in `SendClassifyMachineAccountFromSource200Response`) | typify names the field in snake case (`accounts_submitted_for_processing`) and keeps the wire name in `#[serde(rename)]`, so the body decodes as sent; renaming it in the spec would break the wire format |
 //! | `chrono-date-times` | lists `format: date-time` properties | typify maps them to `chrono::DateTime<chrono::Utc>` (the generated crate depends on `chrono` with `serde`); optional or `nullable` ones (`modified`, `updated`) become `Option`s, so `null` decodes |
+
+mod json_patch;
+mod nullable_titles;
+mod operation_schemas;
+mod unchecked_patterns;
+mod uuid_strings;
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -85,8 +96,26 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
             name: "chrono-date-times",
             changes: chrono_date_times(spec),
         },
+        Applied {
+            name: "json-patch-bodies",
+            changes: json_patch::json_patch_bodies(spec),
+        },
+        Applied {
+            name: "uuid-strings",
+            changes: uuid_strings::uuid_strings(spec),
+        },
+        Applied {
+            name: "nullable-component-titles",
+            changes: nullable_titles::nullable_component_titles(spec),
+        },
+        Applied {
+            name: "unchecked-patterns",
+            changes: unchecked_patterns::unchecked_patterns(spec),
+        },
     ]
 }
+
+pub use json_patch::content_type_overrides;
 
 fn operations_mut(spec: &mut OpenAPI) -> Vec<(String, &mut Operation)> {
     let mut out = Vec::new();

@@ -5,11 +5,11 @@
 
 use anyhow::{Context, Result};
 
-use crate::ci::{cargo, run_command};
+use crate::command::{cargo, run_command};
 
 /// Entry point of `cargo xtask bench-fleet`.
 pub fn run() -> Result<()> {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     crate::redis_server::ensure_installed()?;
     run_command(cargo(&root).args([
         "build",

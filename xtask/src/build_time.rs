@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::ci::{cargo, run_command};
+use crate::command::{cargo, run_command};
 use crate::fresh_project::{self, in_dir, instructions, localize, workspace_dirs};
 
 /// The aim: the SDK project's cold build takes at most this many times the baseline's.
@@ -60,7 +60,8 @@ pub struct BuildTimeArgs {
 
 /// Entry point of `cargo xtask build-time`.
 pub fn run(args: &BuildTimeArgs) -> Result<()> {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
+    let members = crate::workspace::Workspace::load(&root)?.members();
     let readme_path = root.join(fresh_project::README);
     let readme = fs::read_to_string(&readme_path)
         .with_context(|| format!("reading {}", readme_path.display()))?;
@@ -75,7 +76,7 @@ pub fn run(args: &BuildTimeArgs) -> Result<()> {
             !(args.iter().any(|a| a == "sailpoint-v2025")
                 && args.iter().any(|a| a.starts_with("--features")))
         })
-        .flat_map(|args| localize(args, workspace_dirs(&root)))
+        .flat_map(|args| localize(args, workspace_dirs(&members)))
         .collect();
     let sdk_main = found
         .programs

@@ -1,33 +1,39 @@
 //! `cargo xtask test [--no-prism] [--skip-lint]`: every check and test, in order, stopping at
 //! the first failure. `.ci/run` calls exactly this, so CI and developers run the same thing.
 //!
-//! 1. `cargo fmt --all --check`
-//! 2. `cargo clippy --workspace --all-targets -- -D warnings`
-//! 3. the generated code is what `cargo xtask generate` produces now
-//! 4. `RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps`
-//! 5. the facade's default normal dependency tree: unique crates printed with their limit,
-//!    failing above it (`packaging.rs`)
-//! 6. `cargo check` of the facade per documented feature set (`--no-default-features
-//!    --features native-tls`, `--all-features`), and the `compile_error!` without TLS
-//! 7. `cargo publish --dry-run --workspace --no-verify` (every publishable crate packaged, in
-//!    dependency order) and `cargo package --workspace`, after checking the license files
-//! 8. the four packages unpacked from their `.crate` files and built together in a fresh
-//!    project outside the workspace that follows the published READMEs: their `cargo add`
-//!    lines and every Rust program (`fresh_project.rs`); this replaces cargo's per-package
-//!    verification, which costs about four cold builds
-//! 9. `npm ci` (only when `node_modules` does not match `package-lock.json`), then start Prism
-//!    on a free loopback port with `tests/contract/sailpoint-v2025.prism.yaml`
-//! 10. `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without nextest), then
-//!     `cargo test --workspace --doc`, with `SAILPOINT_PRISM_URL` pointing at Prism
-//! 11. stop Prism, on every path: a guard kills its whole process group on drop, and a watcher
-//!     beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
+//! The steps, by the names their banners print (`==> [n] name`):
 //!
-//! 12. (around 10) a `redis-server` for the fleet-mode tests: installed with apt-get when
-//!     missing, started on a free loopback port without persistence, its URL passed as
-//!     `SAILPOINT_TEST_REDIS_URL` (with `SAILPOINT_REQUIRE_REDIS=1`: a missing Redis fails the
-//!     tests), stopped whatever happens (`redis_server.rs`).
+//! 1. **cargo fmt --check**: `cargo fmt --all --check`
+//! 2. **cargo clippy**: `cargo clippy --locked --workspace --all-targets -- -D warnings`
+//! 3. **generated code is up to date**: what `cargo xtask generate` produces now
+//! 4. **cargo doc**: `RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps`
+//! 5. **dependency count**: the facade's default normal dependency tree, unique crates printed
+//!    with their limit, failing above it (`packaging.rs`)
+//! 6. **feature builds**: `cargo check` of the facade per documented feature set
+//!    (`--no-default-features --features native-tls`, `--all-features`), and the
+//!    `compile_error!` without TLS (`packaging.rs`)
+//! 7. **cargo publish --dry-run**: the license files, then `cargo publish --dry-run --workspace
+//!    --no-verify` (every publishable crate packaged, in dependency order) and `cargo package
+//!    --workspace` (`packaging.rs`)
+//! 8. **packaged crates, fresh project**: the publishable packages unpacked from their `.crate`
+//!    files and built together in a fresh project outside the workspace that follows the
+//!    published READMEs: their `cargo add` lines and every Rust program (`fresh_project.rs`);
+//!    this replaces cargo's per-package verification, which costs about four cold builds
+//! 9. **npm ci**: only when `node_modules` does not match `package-lock.json`
+//! 10. **start Prism**: on a free loopback port with `tests/contract/sailpoint-v2025.prism.yaml`
+//! 11. **tests**: `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without
+//!     nextest), with `SAILPOINT_PRISM_URL` pointing at Prism
+//! 12. **doctests**: `cargo test --workspace --doc`, with the same variable
+//! 13. **stop Prism**, and on every other path too: a guard kills its whole process group on
+//!     drop, and a watcher beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
 //!
-//! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips Prism (the contract tests then skip
+//! Around the tests (11, 12), **start Redis** and **stop Redis**: a `redis-server` for the
+//! fleet-mode tests, installed with apt-get when missing, started on a free loopback port without
+//! persistence, its URL passed as `SAILPOINT_TEST_REDIS_URL` (with `SAILPOINT_REQUIRE_REDIS=1`:
+//! a missing Redis fails the tests), stopped whatever happens (`redis_server.rs`).
+//!
+//! Steps are numbered as they run, so a step added here needs no total updated elsewhere.
+//! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips 9, 10 and 13 (the contract tests then skip
 //! themselves, or fail under `CI`).
 
 use std::fmt::Write as _;
@@ -36,11 +42,15 @@ use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
+
+use crate::command::{cargo, run_command, succeeds};
+use crate::workspace::Workspace;
 
 /// Arguments of `cargo xtask test`.
 #[derive(Debug, clap::Args)]
@@ -69,9 +79,8 @@ const PRISM_START_ATTEMPTS: u32 = 3;
 
 /// Entry point of `cargo xtask test`.
 pub fn run(args: &TestArgs) -> Result<()> {
-    let root = crate::workspace_root();
-    // +2: start and stop Redis (fleet mode).
-    let mut steps = Steps::new(if args.no_prism { 12 } else { 15 });
+    let root = crate::workspace::root();
+    let mut steps = Steps::new();
 
     if args.skip_lint {
         steps.skip("cargo fmt --check", "--skip-lint");
@@ -168,19 +177,18 @@ pub fn run(args: &TestArgs) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Steps: a banner before each, its duration after, and which one failed.
+// Steps: a numbered banner before each, its duration after, and which one failed. Steps are
+// numbered as they run (no total to keep in step with the list above).
 
 struct Steps {
-    total: usize,
     done: usize,
     started: Instant,
     timings: Vec<(String, Option<Duration>)>,
 }
 
 impl Steps {
-    fn new(total: usize) -> Self {
+    fn new() -> Self {
         Self {
-            total,
             done: 0,
             started: Instant::now(),
             timings: Vec::new(),
@@ -189,34 +197,22 @@ impl Steps {
 
     fn run<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         self.done += 1;
+        let n = self.done;
         println!();
-        println!("==> [{}/{}] {name}", self.done, self.total);
+        println!("==> [{n}] {name}");
         let start = Instant::now();
         let result = f();
         let elapsed = start.elapsed();
         match result {
             Ok(value) => {
-                println!(
-                    "<== [{}/{}] {name}: ok ({})",
-                    self.done,
-                    self.total,
-                    secs(elapsed)
-                );
+                println!("<== [{n}] {name}: ok ({})", secs(elapsed));
                 self.timings.push((name.to_string(), Some(elapsed)));
                 Ok(value)
             }
             Err(err) => {
                 eprintln!();
-                eprintln!(
-                    "<== [{}/{}] {name}: FAILED after {}",
-                    self.done,
-                    self.total,
-                    secs(elapsed)
-                );
-                Err(err.context(format!(
-                    "`cargo xtask test` failed at step {}/{} ({name})",
-                    self.done, self.total
-                )))
+                eprintln!("<== [{n}] {name}: FAILED after {}", secs(elapsed));
+                Err(err.context(format!("`cargo xtask test` failed at step {n} ({name})")))
             }
         }
     }
@@ -224,15 +220,15 @@ impl Steps {
     fn skip(&mut self, name: &str, why: &str) {
         self.done += 1;
         println!();
-        println!("==> [{}/{}] {name}: skipped ({why})", self.done, self.total);
+        println!("==> [{}] {name}: skipped ({why})", self.done);
         self.timings.push((name.to_string(), None));
     }
 
     fn summary(&self) {
         let mut text = String::new();
-        for (name, elapsed) in &self.timings {
+        for (n, (name, elapsed)) in self.timings.iter().enumerate() {
             let time = elapsed.map_or_else(|| "skipped".to_string(), secs);
-            let _ = writeln!(text, "    {name:<32} {time:>9}");
+            let _ = writeln!(text, "    {:>2}. {name:<32} {time:>9}", n + 1);
         }
         println!();
         println!("All steps passed in {}:", secs(self.started.elapsed()));
@@ -245,15 +241,7 @@ fn secs(d: Duration) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Commands.
-
-/// The `cargo` that runs us (`CARGO`, set by `cargo run`), else the one on `PATH`.
-pub(crate) fn cargo(root: &Path) -> Command {
-    let program = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(program);
-    command.current_dir(root);
-    command
-}
+// Prism's address for the tests.
 
 fn with_prism_url<'a>(command: &'a mut Command, url: Option<&str>) -> &'a mut Command {
     match url {
@@ -262,43 +250,8 @@ fn with_prism_url<'a>(command: &'a mut Command, url: Option<&str>) -> &'a mut Co
     }
 }
 
-/// Shows a command as a shell line, with the variables it sets.
-pub(crate) fn show(command: &Command) -> String {
-    let mut line = String::new();
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            let _ = write!(
-                line,
-                "{}={:?} ",
-                key.to_string_lossy(),
-                value.to_string_lossy()
-            );
-        }
-    }
-    let program = command.get_program().to_string_lossy();
-    line.push_str(program.rsplit('/').next().unwrap_or(&program));
-    for arg in command.get_args() {
-        line.push(' ');
-        line.push_str(&arg.to_string_lossy());
-    }
-    line
-}
-
-/// Runs a command with inherited stdout and stderr; fails unless it exits successfully.
-pub(crate) fn run_command(command: &mut Command) -> Result<()> {
-    let shown = show(command);
-    println!("$ {shown}");
-    let status = command
-        .status()
-        .with_context(|| format!("could not start `{shown}`"))?;
-    if !status.success() {
-        bail!("`{shown}` failed ({status})");
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
-// Step 3: generated code.
+// Generated code.
 
 fn check_generated(root: &Path) -> Result<()> {
     let files = crate::generate::generate(root, false)?;
@@ -317,7 +270,7 @@ fn check_generated(root: &Path) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Step 5: npm and Prism.
+// npm and Prism.
 
 /// Runs `npm ci` unless `node_modules` was installed from exactly the current manifests.
 fn npm_ci(root: &Path) -> Result<()> {
@@ -391,7 +344,7 @@ impl Prism {
         if !spec.is_file() {
             bail!("{} is missing: run `cargo xtask generate`", spec.display());
         }
-        let log_dir = target_dir(root).join("xtask");
+        let log_dir = Workspace::load(root)?.target_dir().join("xtask");
         fs::create_dir_all(&log_dir).with_context(|| format!("creating {}", log_dir.display()))?;
         let log = log_dir.join("prism.log");
 
@@ -610,14 +563,6 @@ fn answers_http(addr: SocketAddr) -> bool {
     stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
 }
 
-/// The cargo target directory (`CARGO_TARGET_DIR`, else `<root>/target`).
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root.join(dir),
-        _ => root.join("target"),
-    }
-}
-
 /// The last `lines` lines of a file, or why it could not be read.
 fn tail(path: &Path, lines: usize) -> String {
     match fs::read(path) {
@@ -636,15 +581,10 @@ fn tail(path: &Path, lines: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Step 6: tests.
+// Tests.
 
 fn run_tests(root: &Path, prism_url: Option<&str>) -> Result<()> {
-    let nextest = cargo(root)
-        .args(["nextest", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let nextest = succeeds(cargo(root).args(["nextest", "--version"]));
     let mut command = cargo(root);
     if nextest {
         command.args([

@@ -10,20 +10,13 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::ci::{cargo, run_command};
+use crate::command::{cargo, run_command};
+use crate::workspace::{Member, Workspace};
 
 /// The facade's README: the crates.io page whose instructions the project follows.
 pub const README: &str = "sailpoint-v2025/README.md";
 /// The other published READMEs with instructions (their programs assume the facade's).
 const OTHER_READMES: [&str; 2] = ["sailpoint-v2025/httpmock/README.md", "tests/README.md"];
-
-/// Workspace crates a README may `cargo add`, and their directories.
-const LOCAL_CRATES: [(&str, &str); 4] = [
-    ("sailpoint-v2025", "sailpoint-v2025"),
-    ("sailpoint-v2025-client", "sailpoint-v2025/client"),
-    ("sailpoint-v2025-httpmock", "sailpoint-v2025/httpmock"),
-    ("sailpoint-v2025-testkit", "tests"),
-];
 
 /// What a README asks a user to do: its `cargo add` lines and its Rust programs.
 #[derive(Debug, PartialEq)]
@@ -115,11 +108,7 @@ pub fn localize(args: &[String], dirs: impl Fn(&str) -> Option<PathBuf>) -> Vec<
         .into_iter()
         .map(|name| {
             let mut command = vec!["add".to_string()];
-            match LOCAL_CRATES
-                .iter()
-                .find(|(local, _)| *local == name)
-                .and_then(|(local, _)| dirs(local))
-            {
+            match dirs(&name) {
                 Some(dir) => {
                     command.push("--path".to_string());
                     command.push(dir.display().to_string());
@@ -132,13 +121,13 @@ pub fn localize(args: &[String], dirs: impl Fn(&str) -> Option<PathBuf>) -> Vec<
         .collect()
 }
 
-/// The workspace crates' source directories.
-pub fn workspace_dirs(root: &Path) -> impl Fn(&str) -> Option<PathBuf> + '_ {
+/// The publishable workspace crates' source directories, by crate name.
+pub fn workspace_dirs(members: &[Member]) -> impl Fn(&str) -> Option<PathBuf> + '_ {
     move |name| {
-        LOCAL_CRATES
+        members
             .iter()
-            .find(|(local, _)| *local == name)
-            .map(|(_, dir)| root.join(dir))
+            .find(|member| member.publishable && member.name == name)
+            .map(|member| member.dir.clone())
     }
 }
 
@@ -195,7 +184,7 @@ pub fn in_dir<'a>(command: &'a mut Command, dir: &Path) -> &'a mut Command {
     command.current_dir(dir).env_remove("CARGO_TARGET_DIR")
 }
 
-/// `cargo xtask test`'s step, after `cargo package`: the four crates unpacked from their
+/// `cargo xtask test`'s step, after `cargo package`: the publishable crates unpacked from their
 /// `.crate` files (what crates.io would serve), and a fresh project outside the workspace that
 /// follows the published READMEs: their `cargo add` lines (workspace crates pointed at the
 /// unpacked packages) and every Rust program as an example, built with `cargo build --examples`
@@ -210,10 +199,11 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
             .with_context(|| format!("removing {}", packages.display()))?;
     }
     fs::create_dir_all(&packages).with_context(|| format!("creating {}", packages.display()))?;
-    let version = env!("CARGO_PKG_VERSION");
+    let workspace = Workspace::load(root)?;
+    let package_dir = workspace.target_dir().join("package");
     let mut patch = Vec::new();
-    for (name, _) in LOCAL_CRATES {
-        let file = package_dir(root).join(format!("{name}-{version}.crate"));
+    for Member { name, version, .. } in workspace.publishable() {
+        let file = package_dir.join(format!("{name}-{version}.crate"));
         if !file.is_file() {
             bail!(
                 "{} is missing: `cargo package --workspace` first",
@@ -225,7 +215,8 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
         let mut tar = Command::new("tar");
         tar.arg("-xzmf").arg(&file).arg("-C").arg(&packages);
         run_command(&mut tar)?;
-        patch.push((name.to_string(), packages.join(format!("{name}-{version}"))));
+        let unpacked = packages.join(format!("{name}-{version}"));
+        patch.push((name, unpacked));
     }
     let unpacked = |name: &str| {
         patch
@@ -283,14 +274,6 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Where `cargo package` writes `.crate` files.
-fn package_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if !dir.is_empty() => root.join(dir).join("package"),
-        _ => root.join("target").join("package"),
-    }
-}
-
 /// A short name for this checkout, so that two worktrees on one machine do not share a
 /// temporary project while one checkout reuses its own.
 fn root_tag(root: &Path) -> String {
@@ -329,7 +312,12 @@ mod tests {
 
     #[test]
     fn workspace_crates_are_added_by_path_one_crate_per_command() {
-        let root = Path::new("/ws");
+        let members = [Member {
+            name: "sailpoint-v2025-testkit".to_string(),
+            version: "0.1.0".to_string(),
+            dir: PathBuf::from("/ws/tests"),
+            publishable: true,
+        }];
         let args: Vec<String> = [
             "add",
             "--dev",
@@ -342,7 +330,7 @@ mod tests {
         .map(String::from)
         .collect();
         assert_eq!(
-            localize(&args, workspace_dirs(root)),
+            localize(&args, workspace_dirs(&members)),
             [
                 vec!["add", "--path", "/ws/tests", "--dev", "-F", "rt"],
                 vec!["add", "tokio", "--dev", "-F", "rt"],
@@ -352,7 +340,7 @@ mod tests {
 
     #[test]
     fn the_facade_readme_starts_with_cargo_add_and_a_whole_program() {
-        let text = fs::read_to_string(crate::workspace_root().join(README)).expect("README");
+        let text = fs::read_to_string(crate::workspace::root().join(README)).expect("README");
         let found = instructions(&text);
         assert_eq!(
             found.cargo_adds.first().map(|a| a.join(" ")).as_deref(),

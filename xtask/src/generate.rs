@@ -16,6 +16,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use sha2::{Digest, Sha256};
 
 use crate::adjust;
+use crate::operation_set::LeftOut;
 
 /// Arguments of `cargo xtask generate`.
 #[derive(Debug, clap::Args)]
@@ -26,7 +27,22 @@ pub struct GenerateArgs {
     /// Print the adjustments applied and the files considered.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Generate the operations that can be generated and list the others (with the reason,
+    /// also in the generated files' header), instead of failing on them.
+    #[arg(long)]
+    pub skip_unsupported: bool,
+    /// The spec to generate from (default: `openapi/sailpoint-v2025.yaml`).
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Write the generated crates as a workspace of their own into DIR (and compile-check them
+    /// there) instead of into the repository.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
+
+/// How often a generation is compiled, each time without the operations the last check
+/// blamed, before giving up.
+const COMPILE_ROUNDS: usize = 6;
 
 /// The fragment, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/sailpoint-v2025.yaml";
@@ -35,20 +51,16 @@ const COMMAND: &str = "cargo xtask generate";
 /// Rust path of the generated client crate, as the httpmock crate refers to it.
 const CLIENT_CRATE_PATH: &str = "sailpoint_v2025_client";
 
-/// One file the generator owns, with its expected contents.
-#[derive(Debug)]
-pub struct GeneratedFile {
-    /// Path relative to the workspace root.
-    pub path: PathBuf,
-    /// The full expected contents.
-    pub contents: String,
-}
+pub use crate::generated_file::GeneratedFile;
 
 /// Entry point of `cargo xtask generate`.
 pub fn run(args: &GenerateArgs) -> Result<()> {
-    let root = crate::workspace_root();
-    let output = generate(&root, args.verbose)?;
+    let root = crate::workspace::root();
     if args.check {
+        if args.out.is_some() || args.spec.is_some() {
+            bail!("--check compares the checked-in crates with the checked-in fragment only");
+        }
+        let output = generate(&root, args.verbose)?;
         let stale = check(&root, &output)?;
         if stale.is_empty() {
             println!("generated code is up to date ({} files)", output.len());
@@ -62,14 +74,68 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             stale.len()
         );
     }
-    for file in &output {
+    let spec_path = args.spec.clone().unwrap_or_else(|| root.join(SPEC_PATH));
+    let spec_text = fs::read_to_string(&spec_path)
+        .with_context(|| format!("reading the spec {}", spec_path.display()))?;
+    let workspace = crate::workspace::Workspace::load(&root)?;
+    let version = workspace.resolved_version("progenitor-impl")?;
+    let check_dir = match &args.out {
+        Some(out) => out.clone(),
+        None => workspace.target_dir().join("xtask").join("generated-check"),
+    };
+    let check_target = workspace
+        .target_dir()
+        .join("xtask")
+        .join("generated-target");
+    let source = match &args.spec {
+        Some(path) => path.display().to_string(),
+        None => SPEC_PATH.to_owned(),
+    };
+    let generated = generate_compiled(
+        &root,
+        &source,
+        &spec_text,
+        &version,
+        args.verbose,
+        args.skip_unsupported,
+        &CheckPlaces {
+            dir: &check_dir,
+            target: &check_target,
+        },
+    )?;
+    if args.out.is_none() {
+        write_files(&root, &generated.files, args.verbose)?;
+    }
+    println!(
+        "generated {} operations{}",
+        generated.operations,
+        match &args.out {
+            Some(out) => format!(" into {} (a workspace of their own)", out.display()),
+            None => String::new(),
+        }
+    );
+    if !generated.left_out.is_empty() {
+        println!(
+            "left out {} operations (--skip-unsupported; also listed in the generated files' \
+             header):",
+            generated.left_out.len()
+        );
+        for left in &generated.left_out {
+            println!("  {left}");
+        }
+    }
+    Ok(())
+}
+
+fn write_files(root: &Path, files: &[GeneratedFile], verbose: bool) -> Result<()> {
+    for file in files {
         let path = root.join(&file.path);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
         let unchanged = fs::read_to_string(&path).is_ok_and(|old| old == file.contents);
         if unchanged {
-            if args.verbose {
+            if verbose {
                 println!("unchanged {}", file.path.display());
             }
             continue;
@@ -80,24 +146,160 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     Ok(())
 }
 
+/// A generation: the files, how many operations they hold, and the operations left out.
+#[derive(Debug)]
+pub struct Generated {
+    /// Every owned file with its contents.
+    pub files: Vec<GeneratedFile>,
+    /// The operations in the generated code.
+    pub operations: usize,
+    /// The operations left out (`--skip-unsupported`), with the reason.
+    pub left_out: Vec<LeftOut>,
+    /// The adjusted spec the code was generated from.
+    spec: openapiv3::OpenAPI,
+}
+
+/// Where the compile check writes the standalone workspace and builds it.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckPlaces<'a> {
+    /// The standalone workspace's directory.
+    pub dir: &'a Path,
+    /// Its cargo target directory (shared by checks, so dependencies are built once).
+    pub target: &'a Path,
+}
+
+/// Generates, writes the crates as a standalone workspace into `places.dir` and compiles them
+/// there ([`crate::compile_check`]). A compile error is blamed on the operations whose code it
+/// is in: without `skip_unsupported` that fails naming them, with it they are left out and the
+/// rest is generated and checked again.
+pub fn generate_compiled(
+    root: &Path,
+    source: &str,
+    spec_text: &str,
+    progenitor_version: &str,
+    verbose: bool,
+    skip_unsupported: bool,
+    places: &CheckPlaces<'_>,
+) -> Result<Generated> {
+    let (check_dir, check_target) = (places.dir, places.target);
+    let mut blamed: Vec<LeftOut> = Vec::new();
+    for round in 1..=COMPILE_ROUNDS {
+        let generated = build(
+            source,
+            spec_text,
+            progenitor_version,
+            verbose && round == 1,
+            skip_unsupported,
+            &blamed,
+        )?;
+        crate::compile_check::write_standalone(root, check_dir, &generated.files)?;
+        let errors = crate::compile_check::check(check_dir, check_target)?;
+        if errors.is_empty() {
+            println!(
+                "the generated crates compile ({} operations; checked in {})",
+                generated.operations,
+                check_dir.display()
+            );
+            return Ok(generated);
+        }
+        let sources = crate::compile_check::generated_sources(&generated.files);
+        let mapped = crate::compile_check::operations_of_errors(&generated.spec, &sources, &errors);
+        let (culprits, orphans) = crate::compile_check::blamed(&mapped);
+        // Errors without a place in generated code (a layout cycle) usually follow from a
+        // blamed one; they fail the run only when nothing can be blamed.
+        if culprits.is_empty() {
+            let listed: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    format!(
+                        "  {}: {}{}",
+                        e.krate,
+                        e.message,
+                        e.line
+                            .map(|l| format!(" (src/generated.rs:{l})"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            bail!(
+                "the generated crates do not compile, and {} of the errors are in code of no \
+                 single operation (see {}):\n{}",
+                orphans.len(),
+                check_dir.display(),
+                listed.join("\n")
+            );
+        }
+        let culprits: Vec<LeftOut> = culprits
+            .into_iter()
+            .map(|(operation_id, reason)| LeftOut {
+                operation_id,
+                reason,
+            })
+            .collect();
+        if !skip_unsupported {
+            bail!(
+                "the generated crates do not compile; the errors are in the code of {} \
+                 operation(s) (`--skip-unsupported` leaves them out):\n{}",
+                culprits.len(),
+                culprits
+                    .iter()
+                    .map(|c| format!("  {c}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        println!(
+            "compile check round {round}: leaving out {} operation(s) whose code does not compile",
+            culprits.len()
+        );
+        blamed.extend(culprits);
+    }
+    bail!("the generated crates still do not compile after {COMPILE_ROUNDS} rounds")
+}
+
 /// Generates every owned file in memory, without touching the disk except to read inputs.
 pub fn generate(root: &Path, verbose: bool) -> Result<Vec<GeneratedFile>> {
     let spec_path = root.join(SPEC_PATH);
     let spec_text = fs::read_to_string(&spec_path)
         .with_context(|| format!("reading the vendored fragment {}", spec_path.display()))?;
-    let progenitor_version = locked_version(root, "progenitor-impl")?;
+    let progenitor_version = progenitor_version(root)?;
     generate_from(&spec_text, &progenitor_version, verbose)
 }
 
-/// Generates every owned file from the fragment's text.
+/// Generates every owned file from the fragment's text; fails on any operation it cannot
+/// generate (no compile check).
 pub fn generate_from(
     spec_text: &str,
     progenitor_version: &str,
     verbose: bool,
 ) -> Result<Vec<GeneratedFile>> {
+    Ok(build(
+        SPEC_PATH,
+        spec_text,
+        progenitor_version,
+        verbose,
+        false,
+        &[],
+    )?
+    .files)
+}
+
+/// Generates every owned file from the spec's text, leaving out `blamed` (operations a compile
+/// check found broken) and, with `skip_unsupported`, what cannot be generated (unsupported
+/// request media types, progenitor failures); without it those fail the generation, every
+/// such operation named.
+fn build(
+    source: &str,
+    spec_text: &str,
+    progenitor_version: &str,
+    verbose: bool,
+    skip_unsupported: bool,
+    blamed: &[LeftOut],
+) -> Result<Generated> {
     let sha256 = hex(&Sha256::digest(spec_text.as_bytes()));
     let mut spec: openapiv3::OpenAPI = serde_yaml_ng::from_str(spec_text)
         .with_context(|| format!("parsing {SPEC_PATH} as an OpenAPI 3.0 document"))?;
+    let faithful = spec.clone();
 
     let applied = adjust::apply(&mut spec);
     if verbose {
@@ -108,15 +310,57 @@ pub fn generate_from(
             }
         }
     }
+    let mut left_out = crate::unsupported::unsupported_operations(&spec);
+    if !left_out.is_empty() && !skip_unsupported {
+        bail!(
+            "{} operation(s) cannot be generated (`--skip-unsupported` leaves them out):\n{}",
+            left_out.len(),
+            left_out
+                .iter()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    left_out.extend(blamed.iter().cloned());
+    let mut spec = crate::operation_set::without(&spec, &faithful, &left_out);
+    let (client_tokens, mock_tokens) = match run_progenitor(&spec) {
+        Ok(tokens) => tokens,
+        Err(err) => {
+            let failing = crate::generator_panics::failing_operations(&spec, &|probe| {
+                run_progenitor(probe).map(drop)
+            });
+            if failing.is_empty() {
+                return Err(err);
+            }
+            if !skip_unsupported {
+                bail!(
+                    "progenitor cannot generate {} operation(s) (`--skip-unsupported` leaves \
+                     them out):\n{}",
+                    failing.len(),
+                    failing
+                        .iter()
+                        .map(|l| format!("  {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+            left_out.extend(failing);
+            spec = crate::operation_set::without(&spec, &faithful, &left_out);
+            run_progenitor(&spec)?
+        }
+    };
+    left_out.sort_by(|a, b| a.operation_id.cmp(&b.operation_id));
     let header = Header {
+        source,
         sha256: &sha256,
         progenitor_version,
         adjustments: &applied,
+        left_out: &left_out,
     };
+    let overrides = adjust::content_type_overrides(&spec);
 
-    let (client_tokens, mock_tokens) = run_progenitor(&spec)?;
-
-    Ok(vec![
+    let files = vec![
         GeneratedFile {
             path: "sailpoint-v2025/client/src/lib.rs".into(),
             contents: client_lib_rs(&header),
@@ -129,6 +373,8 @@ pub fn generate_from(
                 pretty_with(client_tokens, "client", |file| {
                     schemars_behind_feature(file);
                     document_wire_values(file);
+                    request_content_types(file, &overrides);
+                    raw_reserved_identifiers(file);
                 })?
             ),
         },
@@ -141,7 +387,7 @@ pub fn generate_from(
             contents: format!(
                 "{}{}",
                 header.render(),
-                pretty_with(mock_tokens, "httpmock", |_| {})?
+                pretty_with(mock_tokens, "httpmock", raw_reserved_identifiers)?
             ),
         },
         client_hooks_file(),
@@ -149,7 +395,13 @@ pub fn generate_from(
             path: PRISM_SPEC_PATH.into(),
             contents: prism_spec(spec_text, &sha256)?,
         },
-    ])
+    ];
+    Ok(Generated {
+        files,
+        operations: crate::operation_set::operation_ids(&spec).len(),
+        left_out,
+        spec,
+    })
 }
 
 /// The client and httpmock tokens from one generator (the httpmock code names the client's
@@ -157,7 +409,7 @@ pub fn generate_from(
 /// involved (see [`crate::generator_panics`]).
 fn run_progenitor(spec: &openapiv3::OpenAPI) -> Result<(TokenStream, TokenStream)> {
     let settings = settings()?;
-    crate::generator_panics::guarded("client crates", spec, |spec| {
+    crate::generator_panics::caught("client crates", || {
         let mut generator = Generator::new(&settings);
         let client = generator
             .generate_tokens(spec)
@@ -327,17 +579,26 @@ fn tokens(source: &str) -> Result<TokenStream> {
 }
 
 struct Header<'a> {
+    /// The spec, as the header names it.
+    source: &'a str,
     sha256: &'a str,
     progenitor_version: &'a str,
     adjustments: &'a [adjust::Applied],
+    left_out: &'a [LeftOut],
 }
 
 impl Header<'_> {
     fn render(&self) -> String {
         let mut out = String::new();
-        let names: Vec<&str> = self.adjustments.iter().map(|a| a.name).collect();
+        // The adjustments that changed (or, for the listing ones, found) something.
+        let names: Vec<&str> = self
+            .adjustments
+            .iter()
+            .filter(|a| !a.changes.is_empty())
+            .map(|a| a.name)
+            .collect();
         let _ = writeln!(out, "// @generated by `{COMMAND}`: do not edit by hand.");
-        let _ = writeln!(out, "// source: {SPEC_PATH} (sha256 {})", self.sha256);
+        let _ = writeln!(out, "// source: {} (sha256 {})", self.source, self.sha256);
         let _ = writeln!(
             out,
             "// generator: progenitor {} (positional interface), printed by prettyplease",
@@ -348,6 +609,16 @@ impl Header<'_> {
             "// adjustments: {} (see xtask/src/adjust.rs)",
             names.join(", ")
         );
+        if !self.left_out.is_empty() {
+            let _ = writeln!(
+                out,
+                "// left out ({} operations, `--skip-unsupported`):",
+                self.left_out.len()
+            );
+            for left in self.left_out {
+                let _ = writeln!(out, "//   {left}");
+            }
+        }
         out.push('\n');
         out
     }
@@ -506,6 +777,20 @@ fn schemars_behind_feature(file: &mut syn::File) {
     }
 
     impl VisitMut for Gate {
+        // typify writes some `impl ::schemars::JsonSchema for T` by hand (constrained
+        // strings); those go behind the feature too.
+        fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+            let is_json_schema = item
+                .trait_
+                .as_ref()
+                .and_then(|(path, _)| path.segments.last())
+                .is_some_and(|last| last.ident == "JsonSchema");
+            if is_json_schema {
+                item.attrs
+                    .push(syn::parse_quote!(#[cfg(feature = "schemars")]));
+            }
+            syn::visit_mut::visit_item_impl_mut(self, item);
+        }
         fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
             Self::gate(&mut item.attrs);
             syn::visit_mut::visit_item_struct_mut(self, item);
@@ -523,6 +808,83 @@ fn schemars_behind_feature(file: &mut syn::File) {
 fn is_json_schema(path: &syn::Path) -> bool {
     let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     names == ["schemars", "JsonSchema"]
+}
+
+/// Identifiers progenitor and typify emit as plain words that edition 2024 reserves (`gen`, a
+/// SailPoint property name) become raw identifiers (`r#gen`); the generated crates use edition
+/// 2024, whose parser rejects the plain word.
+fn raw_reserved_identifiers(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    struct Raw;
+
+    impl VisitMut for Raw {
+        fn visit_ident_mut(&mut self, ident: &mut proc_macro2::Ident) {
+            if ident == "gen" {
+                *ident = proc_macro2::Ident::new_raw("gen", ident.span());
+            }
+        }
+    }
+
+    Raw.visit_file_mut(file);
+}
+
+/// Sets the request content type in the methods of the operations that send another type than
+/// `application/json` (the `json-patch-bodies` adjustment): a `.header(CONTENT_TYPE, ...)`
+/// before `.json(&body)`, which then keeps it. Methods are named by progenitor's snake case of
+/// the operationId.
+fn request_content_types(file: &mut syn::File, overrides: &[(String, String)]) {
+    use heck::ToSnakeCase;
+    use syn::visit_mut::VisitMut;
+
+    struct ContentTypes<'a> {
+        methods: Vec<(String, &'a str)>,
+        current: Option<&'a str>,
+    }
+
+    impl VisitMut for ContentTypes<'_> {
+        fn visit_impl_item_fn_mut(&mut self, item: &mut syn::ImplItemFn) {
+            let name = item.sig.ident.to_string();
+            let previous = self.current;
+            self.current = self
+                .methods
+                .iter()
+                .find(|(method, _)| *method == name)
+                .map(|(_, content_type)| *content_type);
+            syn::visit_mut::visit_impl_item_fn_mut(self, item);
+            self.current = previous;
+        }
+
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let Some(content_type) = self.current else {
+                return;
+            };
+            if call.method == "json" {
+                let receiver = &call.receiver;
+                let with_header: syn::Expr = syn::parse_quote! {
+                    #receiver.header(
+                        ::reqwest::header::CONTENT_TYPE,
+                        ::reqwest::header::HeaderValue::from_static(#content_type),
+                    )
+                };
+                *call.receiver = with_header;
+            }
+        }
+    }
+
+    if overrides.is_empty() {
+        return;
+    }
+    let methods = overrides
+        .iter()
+        .map(|(id, content_type)| (id.to_snake_case(), content_type.as_str()))
+        .collect();
+    ContentTypes {
+        methods,
+        current: None,
+    }
+    .visit_file_mut(file);
 }
 
 /// Documents every variant of a generated string enum (such as `ClassificationMode`) with the
@@ -583,30 +945,10 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     rename
 }
 
-/// The version of `package` recorded in the workspace's `Cargo.lock`, so the header names the
-/// generator that actually ran.
-fn locked_version(root: &Path, package: &str) -> Result<String> {
-    let lock_path = root.join("Cargo.lock");
-    let text = fs::read_to_string(&lock_path)
-        .with_context(|| format!("reading {}", lock_path.display()))?;
-    let lock: toml::Table =
-        toml::from_str(&text).with_context(|| format!("parsing {}", lock_path.display()))?;
-    let versions: Vec<&str> = lock
-        .get("package")
-        .and_then(toml::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|p| p.get("name").and_then(toml::Value::as_str) == Some(package))
-        .filter_map(|p| p.get("version").and_then(toml::Value::as_str))
-        .collect();
-    match versions.as_slice() {
-        [one] => Ok((*one).to_string()),
-        [] => bail!("{package} is not in {}", lock_path.display()),
-        many => bail!(
-            "{package} is locked at several versions ({}); pin one",
-            many.join(", ")
-        ),
-    }
+/// The version of the generator that runs (`progenitor-impl`, as `Cargo.lock` resolves it),
+/// so the header names the generator that actually ran.
+fn progenitor_version(root: &Path) -> Result<String> {
+    crate::workspace::Workspace::load(root)?.resolved_version("progenitor-impl")
 }
 
 /// Compares the expected files with the checked-in ones; returns one unified diff per stale
@@ -653,7 +995,7 @@ mod tests {
     /// does not match what the generator produces now. This test never writes files.
     #[test]
     fn generated_code_is_fresh() {
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let expected = generate(&root, false).expect("generation succeeds");
         let stale = check(&root, &expected).expect("checked-in files are readable");
         assert!(
@@ -665,7 +1007,7 @@ mod tests {
 
     #[test]
     fn two_generations_are_byte_identical() {
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let first = generate(&root, false).expect("first generation");
         let second = generate(&root, false).expect("second generation");
         assert_eq!(first.len(), second.len());
@@ -695,14 +1037,14 @@ mod tests {
     /// Editing one word of a description in the fragment makes the check fail with a diff.
     #[test]
     fn a_one_word_spec_edit_makes_the_check_fail() {
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let spec = fs::read_to_string(root.join(SPEC_PATH)).expect("fragment readable");
         assert!(
             spec.contains("Account ID."),
             "the fragment documents the path id"
         );
         let edited = spec.replacen("Account ID.", "Account identifier.", 1);
-        let version = locked_version(&root, "progenitor-impl").expect("locked");
+        let version = progenitor_version(&root).expect("resolved");
         let expected = generate_from(&edited, &version, false).expect("generation succeeds");
         let stale = check(&root, &expected).expect("readable");
         assert!(!stale.is_empty(), "an edited spec must make the check fail");
@@ -712,5 +1054,132 @@ mod tests {
             "{all}"
         );
         assert!(all.contains("sha256"), "the header names the new spec hash");
+    }
+}
+
+/// `cargo xtask generate`'s rules on the small `versions` fixture tree (vendored in memory):
+/// JSON Patch bodies, unsupported media types named per operation, `--skip-unsupported`.
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+
+    fn fixture_spec(ids: &[&str]) -> String {
+        let tree =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/spec-trees/versions");
+        let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
+        crate::spec_fragment::vendor(&tree, &ids, Some("abcdef1"))
+            .expect("the fixture vendors")
+            .yaml
+    }
+
+    fn client_code(generated: &Generated) -> &str {
+        &generated
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("client/src/generated.rs"))
+            .expect("client code")
+            .contents
+    }
+
+    #[test]
+    fn an_unsupported_media_type_fails_naming_the_operation() {
+        let spec = fixture_spec(&["getThing", "patchThing", "uploadThing"]);
+        let err = build(SPEC_PATH, &spec, "0.15.1", false, false, &[])
+            .expect_err("multipart is unsupported");
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("uploadThing: request body media type `multipart/form-data`"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("patchThing"),
+            "JSON Patch is supported: {text}"
+        );
+    }
+
+    #[test]
+    fn skip_unsupported_generates_the_rest_and_lists_what_it_left_out() {
+        let spec = fixture_spec(&["getThing", "patchThing", "uploadThing"]);
+        let generated =
+            build(SPEC_PATH, &spec, "0.15.1", false, true, &[]).expect("the rest generates");
+        assert_eq!(generated.operations, 2);
+        assert_eq!(generated.left_out.len(), 1);
+        assert_eq!(generated.left_out[0].operation_id, "uploadThing");
+        let code = client_code(&generated);
+        assert!(code.contains("// left out (1 operations, `--skip-unsupported`):\n//   uploadThing: request body media type `multipart/form-data`"), "{}", &code[..800]);
+        assert!(
+            !code.contains("upload_thing"),
+            "the left-out operation has no method"
+        );
+        assert!(code.contains("// adjustments: ") && code.contains("json-patch-bodies"));
+    }
+
+    #[test]
+    fn json_patch_bodies_are_typed_operation_arrays_sent_as_json_patch() {
+        let spec = fixture_spec(&["patchThing"]);
+        let generated = build(SPEC_PATH, &spec, "0.15.1", false, false, &[]).expect("generates");
+        let code = client_code(&generated);
+        let method = code
+            .split("pub async fn patch_thing")
+            .nth(1)
+            .expect("a patch_thing method");
+        let method = &method[..method.find("pub async fn").unwrap_or(method.len())];
+        assert!(
+            method.contains("body: &'a ::std::vec::Vec<types::JsonPatchOperation>"),
+            "{method}"
+        );
+        let header = method
+            .find("application/json-patch+json")
+            .expect("the JSON Patch content type is set");
+        let json = method.find(".json(&body)").expect("the body is JSON");
+        assert!(
+            header < json,
+            "the content type is set before .json(), which keeps it: {method}"
+        );
+        // The operation type is a typed struct with the RFC 6902 ops as an enum.
+        assert!(
+            code.contains("pub struct JsonPatchOperation"),
+            "typed operations"
+        );
+        assert!(
+            code.contains("pub enum JsonPatchOperationOp"),
+            "typed op names"
+        );
+    }
+
+    /// The generated crates of the fixture compile (the compile check that is part of
+    /// generating), with the JSON Patch method in them.
+    #[test]
+    fn the_fixture_generation_compiles() {
+        let root = crate::workspace::root();
+        let spec = fixture_spec(&[
+            "getThing",
+            "getOldThing",
+            "getSchedules",
+            "patchThing",
+            "uploadThing",
+        ]);
+        let work =
+            std::env::temp_dir().join(format!("xtask-generate-fixture-{}", std::process::id()));
+        let target = crate::workspace::Workspace::load(&root)
+            .expect("metadata")
+            .target_dir()
+            .join("xtask")
+            .join("generated-target");
+        let generated = generate_compiled(
+            &root,
+            SPEC_PATH,
+            &spec,
+            "0.15.1",
+            false,
+            true,
+            &CheckPlaces {
+                dir: &work,
+                target: &target,
+            },
+        )
+        .expect("compiles");
+        assert_eq!(generated.operations, 4);
+        let _ = fs::remove_dir_all(&work);
     }
 }

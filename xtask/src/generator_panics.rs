@@ -1,47 +1,24 @@
 //! Progenitor and typify report some unsupported inputs by panicking (e.g. `missing path name
 //! mapping sourceId` when a path template and its parameter disagree). This module turns such a
-//! panic into an error that names the operation and the component schemas involved, found by
-//! generating each operation on its own.
+//! panic into an error, and finds the operations that panic or fail, each with the reason, by
+//! bisecting the operation set.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 
 use anyhow::{Result, anyhow};
-use openapiv3::{OpenAPI, PathItem, ReferenceOr};
+use openapiv3::OpenAPI;
 
-/// Runs `generate` on `spec`; a panic inside becomes an error naming `what`, the panic message,
-/// the operation that panics when generated alone, and the schemas that operation reaches.
-pub fn guarded<T>(
-    what: &str,
-    spec: &OpenAPI,
-    generate: impl Fn(&OpenAPI) -> Result<T>,
-) -> Result<T> {
-    let message = match catch(|| generate(spec)) {
-        Ok(result) => return result,
-        Err(message) => message,
-    };
-    let culprit = operation_ids(spec)
-        .into_iter()
-        .find(|id| catch(|| generate(&only(spec, id))).is_err());
-    let location = match culprit {
-        Some(id) => {
-            let schemas = schemas_reached(&only(spec, &id));
-            format!(
-                "operation `{id}` (which reaches the schemas: {})",
-                if schemas.is_empty() {
-                    "none".to_owned()
-                } else {
-                    schemas.join(", ")
-                }
-            )
-        }
-        None => "no single operation (only the operations together)".to_owned(),
-    };
-    Err(anyhow!(
-        "progenitor panicked while generating the {what}: {message}; it panics on {location}. \
-         Add a named adjustment for this in xtask/src/adjust.rs"
-    ))
+/// Runs `generate`; a panic inside becomes an error naming `what` and the panic message (which
+/// operations panic is [`failing_operations`]'s job).
+pub fn caught<T>(what: &str, generate: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch(generate) {
+        Ok(result) => result,
+        Err(message) => Err(anyhow!(
+            "progenitor panicked while generating the {what}: {message}"
+        )),
+    }
 }
 
 /// Runs `f`, catching a panic and returning its message; the default hook's report is
@@ -88,50 +65,55 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-fn operation_ids(spec: &OpenAPI) -> Vec<String> {
-    spec.operations()
-        .filter_map(|(_, _, op)| op.operation_id.clone())
-        .collect()
-}
-
-/// `spec` with only the operation `id` (components unchanged).
-fn only(spec: &OpenAPI, id: &str) -> OpenAPI {
-    let mut out = spec.clone();
-    for item in out.paths.paths.values_mut() {
-        let ReferenceOr::Item(item) = item else {
-            continue;
-        };
-        let keep = |op: &mut Option<openapiv3::Operation>| {
-            if op.as_ref().and_then(|o| o.operation_id.as_deref()) != Some(id) {
-                *op = None;
-            }
-        };
-        let PathItem {
-            get,
-            put,
-            post,
-            delete,
-            options,
-            head,
-            patch,
-            trace,
-            ..
-        } = item;
-        for op in [get, put, post, delete, options, head, patch, trace] {
-            keep(op);
-        }
-    }
-    out.paths
-        .paths
-        .retain(|_, item| item.as_item().is_some_and(|i| i.iter().next().is_some()));
+/// The operations of `spec` on which `generate` panics or fails, each with the reason, found by
+/// bisection: a set that fails is split in halves (each generated with only the schemas its
+/// operations reach, see [`crate::operation_set::only`]) until single operations remain. A set
+/// that fails while both halves succeed names all its operations ("only together").
+pub fn failing_operations(
+    spec: &OpenAPI,
+    generate: &dyn Fn(&OpenAPI) -> Result<()>,
+) -> Vec<crate::operation_set::LeftOut> {
+    let ids = crate::operation_set::operation_ids(spec);
+    let mut out = Vec::new();
+    bisect(spec, &ids, generate, &mut out);
     out
 }
 
-/// The component schemas the spec's operations reach, sorted.
-fn schemas_reached(spec: &OpenAPI) -> Vec<String> {
-    crate::adjust::schemas_reached_by_operations(spec)
-        .into_iter()
-        .collect()
+fn bisect(
+    spec: &OpenAPI,
+    ids: &[String],
+    generate: &dyn Fn(&OpenAPI) -> Result<()>,
+    out: &mut Vec<crate::operation_set::LeftOut>,
+) {
+    let probe = crate::operation_set::only(spec, ids);
+    let reason = match catch(|| generate(&probe)) {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => format!("{err:#}"),
+        Err(panic) => format!("progenitor panicked: {panic}"),
+    };
+    if let [id] = ids {
+        out.push(crate::operation_set::LeftOut {
+            operation_id: id.clone(),
+            reason: reason.replace('\n', " "),
+        });
+        return;
+    }
+    let (left, right) = ids.split_at(ids.len() / 2);
+    let before = out.len();
+    bisect(spec, left, generate, out);
+    bisect(spec, right, generate, out);
+    if out.len() == before {
+        for id in ids {
+            out.push(crate::operation_set::LeftOut {
+                operation_id: id.clone(),
+                reason: format!(
+                    "fails only together with {} other operations: {}",
+                    ids.len() - 1,
+                    reason.replace('\n', " ")
+                ),
+            });
+        }
+    }
 }
 
 #[cfg(test)]
@@ -163,31 +145,61 @@ components:
 "##;
 
     #[test]
-    fn a_panic_names_the_operation_and_its_schemas() {
+    fn a_panic_becomes_an_error_and_names_the_operation() {
         let spec = spec(TWO_OPS);
-        let err = guarded("client", &spec, |spec| {
+        let err = caught("client", || -> Result<()> {
+            panic!("missing path name mapping thingId")
+        })
+        .expect_err("the panic becomes an error");
+        assert!(
+            err.to_string()
+                .contains("missing path name mapping thingId"),
+            "{err}"
+        );
+        let failing = failing_operations(&spec, &|spec| {
             if spec.paths.paths.contains_key("/things/{thingId}") {
                 panic!("missing path name mapping thingId");
             }
             Ok(())
-        })
-        .expect_err("the panic becomes an error");
-        let text = err.to_string();
-        assert!(text.contains("missing path name mapping thingId"), "{text}");
-        assert!(text.contains("operation `badOp`"), "{text}");
-        assert!(text.contains("schemas: Thing"), "{text}");
+        });
+        assert_eq!(failing.len(), 1);
+        assert_eq!(failing[0].operation_id, "badOp");
+        assert!(
+            failing[0]
+                .reason
+                .contains("missing path name mapping thingId")
+        );
     }
 
     #[test]
-    fn progenitor_itself_is_caught() {
+    fn bisection_names_every_failing_operation_with_its_reason() {
         let spec = spec(TWO_OPS);
-        let err = guarded("client", &spec, |spec| {
+        let failing = failing_operations(&spec, &|spec| {
             let mut generator = progenitor::Generator::default();
-            generator.generate_tokens(spec).map_err(|e| anyhow!("{e}"))
+            generator
+                .generate_tokens(spec)
+                .map(drop)
+                .map_err(|e| anyhow!("{e}"))
+        });
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        assert_eq!(failing[0].operation_id, "badOp");
+        assert!(
+            failing[0].reason.contains("panicked"),
+            "{}",
+            failing[0].reason
+        );
+    }
+
+    #[test]
+    fn progenitor_itself_is_caught_and_the_hook_restored() {
+        let spec = spec(TWO_OPS);
+        let err = caught("client", || {
+            let mut generator = progenitor::Generator::default();
+            generator.generate_tokens(&spec).map_err(|e| anyhow!("{e}"))
         })
         .expect_err("progenitor panics on the disagreeing path parameter");
-        assert!(err.to_string().contains("operation `badOp`"), "{err}");
-        // And the hook is restored: no panic is pending, generation still works.
-        assert!(guarded("client", &only(&spec, "fineOp"), |_| Ok(1)).is_ok());
+        assert!(err.to_string().contains("panicked"), "{err}");
+        // The hook is restored: no panic is pending, generation still works.
+        assert!(caught("client", || Ok(1)).is_ok());
     }
 }

@@ -1,9 +1,14 @@
 //! `cargo xtask`: the project's developer tasks.
 //!
-//! * `cargo xtask vendor --upstream DIR [--dry-run] [-v]` writes `openapi/sailpoint-v2025.yaml`
+//! * `cargo xtask vendor --upstream DIR [--all-operations] [--skip-unsupported] [--dry-run] [-v]`
+//!   writes `openapi/sailpoint-v2025.yaml`
 //!   from a multi-file SailPoint `api-specs` tree (the operations in `openapi/operations.txt`)
 //!   and reports what changed.
-//! * `cargo xtask generate [--check] [-v]` turns that fragment into the generated client crates.
+//! * `cargo xtask generate [--check] [-v] [--skip-unsupported] [--spec FILE] [--out DIR]` turns
+//!   that fragment into the generated client crates, compile-checked, naming every operation it
+//!   cannot generate.
+//! * `cargo xtask whole-api --upstream DIR [--out DIR]` runs vendor, generate and build on every
+//!   operation of the API into a scratch directory, timed.
 //! * `cargo xtask test` runs every check and test (formatting, clippy, generated code, docs,
 //!   packaging, unit, integration and Prism contract tests); `.ci/run` calls it.
 //! * `cargo xtask build-time [--enforce]` times a cold build of a new project depending on the
@@ -15,14 +20,20 @@ mod adjust;
 mod bench_fleet;
 mod build_time;
 mod ci;
+mod command;
+mod compile_check;
 mod fresh_project;
 mod generate;
+mod generated_file;
 mod generator_panics;
+mod operation_set;
 mod packaging;
 mod redis_server;
 mod spec_fragment;
+mod unsupported;
+mod whole_api;
+mod workspace;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +56,9 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Run every check and test, Prism contract tests included (what CI runs).
     Test(ci::TestArgs),
+    /// Vendor, generate and build every operation of the v2025 API into a scratch directory,
+    /// timing each step and naming every operation left out.
+    WholeApi(whole_api::WholeApiArgs),
     /// Time a cold build of a new project depending on the SDK next to a reqwest + tokio +
     /// serde one (the aim: within 1.15x).
     BuildTime(build_time::BuildTimeArgs),
@@ -60,6 +74,7 @@ fn main() -> ExitCode {
         Command::Test(args) => ci::run(&args),
         Command::BuildTime(args) => build_time::run(&args),
         Command::BenchFleet => bench_fleet::run(),
+        Command::WholeApi(args) => whole_api::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,13 +83,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The workspace root: the parent of this crate's manifest directory.
-pub(crate) fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest_dir)
 }

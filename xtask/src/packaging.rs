@@ -17,21 +17,14 @@ use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 
-use crate::ci::{cargo, run_command, show};
+use crate::command::{captured, cargo, run_command, show};
+use crate::workspace::Workspace;
 
 /// The facade crate.
 const FACADE: &str = "sailpoint-v2025";
 /// The most unique crates the facade's default normal dependency tree may have (itself
 /// included): what a user's build pays for.
 pub const DEPENDENCY_LIMIT: usize = 120;
-/// The packages that carry the license files (the publishable ones and xtask).
-const PACKAGE_DIRS: [&str; 5] = [
-    "sailpoint-v2025",
-    "sailpoint-v2025/client",
-    "sailpoint-v2025/httpmock",
-    "tests",
-    "xtask",
-];
 const LICENSE_FILES: [&str; 2] = ["LICENSE-MIT", "LICENSE-APACHE"];
 
 /// The documented feature sets besides the default, each as `cargo check` arguments.
@@ -72,11 +65,7 @@ fn no_tls_is_a_compile_error(root: &Path) -> Result<()> {
         "$ {} (must fail with the TLS compile_error!)",
         show(&command)
     );
-    let output = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .with_context(|| format!("could not start `{}`", show(&command)))?;
+    let output = captured(&mut command)?;
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -160,13 +149,14 @@ pub fn publish_dry_run(root: &Path) -> Result<()> {
     ]))
 }
 
-/// Every package carries the root's `LICENSE-MIT` and `LICENSE-APACHE`, byte for byte (cargo
+/// Every workspace member (the publishable ones and xtask) carries the root's `LICENSE-MIT` and `LICENSE-APACHE`, byte for byte (cargo
 /// packages only files inside the package directory).
 pub fn licenses_match(root: &Path) -> Result<()> {
+    let members = Workspace::load(root)?.members();
     for name in LICENSE_FILES {
         let original = fs::read(root.join(name)).with_context(|| format!("reading {name}"))?;
-        for dir in PACKAGE_DIRS {
-            let copy = root.join(dir).join(name);
+        for member in &members {
+            let copy = member.dir.join(name);
             let bytes = fs::read(&copy).with_context(|| format!("reading {}", copy.display()))?;
             if bytes != original {
                 bail!("{} differs from the root's {name}", copy.display());
@@ -193,6 +183,6 @@ mod tests {
 
     #[test]
     fn every_package_ships_the_license_files() {
-        licenses_match(&crate::workspace_root()).expect("license copies match the root");
+        licenses_match(&crate::workspace::root()).expect("license copies match the root");
     }
 }

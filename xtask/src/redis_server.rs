@@ -212,7 +212,7 @@ pub(crate) fn ensure_installed() -> Result<()> {
         &["update"][..],
         &["install", "-y", "--no-install-recommends", "redis-server"][..],
     ] {
-        crate::ci::run_command(
+        crate::command::run_command(
             Command::new("apt-get")
                 .args(args)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
@@ -261,7 +261,7 @@ mod tests {
             eprintln!("skipped: redis-server is not installed");
             return;
         }
-        let root = crate::workspace_root();
+        let root = crate::workspace::root();
         let server = RedisServer::start(&root).expect("redis-server starts");
         let port = server.port;
         assert!(ping(port));

@@ -11,6 +11,7 @@
 
 mod changes;
 mod error;
+mod naming;
 mod operations;
 mod scan;
 mod tree;
@@ -47,6 +48,9 @@ pub struct VendorArgs {
     /// Vendor this operationId instead of the list (repeatable).
     #[arg(long, value_name = "ID")]
     pub operation: Vec<String>,
+    /// Vendor every operation the root document refers to (the whole API) instead of the list.
+    #[arg(long, conflicts_with_all = ["operation", "operations"])]
+    pub all_operations: bool,
     /// Where to write the fragment (default: `openapi/sailpoint-v2025.yaml` in the workspace).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -60,12 +64,18 @@ pub struct VendorArgs {
     /// Show the details of every change (old and new values).
     #[arg(short, long)]
     pub verbose: bool,
+    /// Leave out the operations that cannot be vendored (a `$ref` into a file the tree does
+    /// not hold, a cycle, ...) and list them with the reason, instead of failing.
+    #[arg(long)]
+    pub skip_unsupported: bool,
 }
 
 /// Writes the fragment (see [`vendor`]) and prints what changed against the file it replaces.
 pub fn run(args: &VendorArgs) -> Result<()> {
-    let root = crate::workspace_root();
-    let operation_ids = if args.operation.is_empty() {
+    let root = crate::workspace::root();
+    let operation_ids = if args.all_operations {
+        all_operation_ids(&args.upstream)?
+    } else if args.operation.is_empty() {
         let list = args
             .operations
             .clone()
@@ -74,7 +84,18 @@ pub fn run(args: &VendorArgs) -> Result<()> {
     } else {
         args.operation.clone()
     };
-    let vendored = vendor(&args.upstream, &operation_ids, args.commit.as_deref())?;
+    let vendored = vendor_with(
+        &args.upstream,
+        &operation_ids,
+        args.commit.as_deref(),
+        args.skip_unsupported,
+    )?;
+    for skipped in &vendored.skipped {
+        eprintln!(
+            "skipped operation {}: {}",
+            skipped.operation_id, skipped.reason
+        );
+    }
     if let Some(warning) = &vendored.commit_warning {
         eprintln!("warning: {warning}");
     }
@@ -106,7 +127,7 @@ pub fn run(args: &VendorArgs) -> Result<()> {
     eprintln!(
         "{verb} {} ({} operations from {} upstream files; {} component schemas: {})",
         output.display(),
-        operation_ids.len(),
+        operation_ids.len() - vendored.skipped.len(),
         vendored.sources.len(),
         vendored.schemas.len(),
         vendored.schemas.join(", ")
@@ -121,7 +142,7 @@ pub fn run(args: &VendorArgs) -> Result<()> {
     }
     match old {
         Some(old) => {
-            let report = changes::compare(&old, &vendored.yaml)
+            let report = changes::compare_as_generated(&old, &vendored.yaml)
                 .with_context(|| format!("cannot compare with {}", output.display()))?;
             print!(
                 "{}",
@@ -150,6 +171,47 @@ pub fn vendor_fragment(upstream: &Path, operation_ids: &[&str]) -> Result<String
     Ok(vendor(upstream, &ids, None)?.yaml)
 }
 
+/// Every operationId of the path item files the root document of the tree at `upstream`
+/// refers to, in root-document order, each once (files the tree lacks are skipped).
+pub fn all_operation_ids(upstream: &Path) -> Result<Vec<String>> {
+    let root_path = normalize(upstream).join(ROOT_DOCUMENT);
+    let mut loader = Loader::default();
+    let root = loader
+        .load(&root_path)?
+        .ok_or_else(|| VendorError::MissingRoot {
+            path: root_path.clone(),
+        })?;
+    let paths_at = Location::file(&root_path).child("paths");
+    let paths = root
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .ok_or_else(|| invalid(&paths_at, "the root document has no `paths` mapping"))?;
+    let mut ids: Vec<String> = Vec::new();
+    for (key, value) in paths {
+        let at = paths_at.child(&key_str(key).unwrap_or_default());
+        let scanned = match ref_of(value, &at)? {
+            Some(reference) => match resolve(reference, &root_path) {
+                Ok(loc) if loc.pointer.is_empty() => scan::scan_path_item(&loc.file)?,
+                Ok(loc) => loader
+                    .load(&loc.file)?
+                    .and_then(|doc| pointer_get(&doc, &loc.pointer).map(scan::from_value)),
+                Err(_) => None,
+            },
+            None => Some(scan::from_value(value)),
+        };
+        for id in scanned
+            .into_iter()
+            .flat_map(|s| s.operations)
+            .filter_map(|op| op.operation_id)
+        {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// A vendored fragment and what went into it.
 #[derive(Debug)]
 pub struct Vendored {
@@ -164,10 +226,33 @@ pub struct Vendored {
     pub missing_path_files: Vec<String>,
     /// Why the header says the upstream commit is unknown, if it does.
     pub commit_warning: Option<String>,
+    /// The operations left out because they cannot be vendored (with `skip_unsupported`).
+    pub skipped: Vec<Skipped>,
+}
+
+/// An operation left out of the fragment, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its operationId.
+    pub operation_id: String,
+    /// Why it cannot be vendored (the vendoring error for that operation alone).
+    pub reason: String,
+}
+
+/// [`vendor_with`], failing on the first operation that cannot be vendored.
+pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -> Result<Vendored> {
+    vendor_with(upstream, operation_ids, commit, false)
 }
 
 /// [`vendor_fragment`] with an explicit commit for the header and the details of the result.
-pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -> Result<Vendored> {
+/// With `skip_unsupported`, each operation is first vendored on its own, and those that fail
+/// are left out and listed in [`Vendored::skipped`] (and in the fragment's header).
+pub fn vendor_with(
+    upstream: &Path,
+    operation_ids: &[String],
+    commit: Option<&str>,
+    skip_unsupported: bool,
+) -> Result<Vendored> {
     let (commit, commit_warning) = match commit {
         Some(commit) if is_commit(commit) => (Some(commit.to_ascii_lowercase()), None),
         Some(commit) => {
@@ -204,7 +289,7 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
         .ok_or_else(|| invalid(&root_at, "the root document is not a mapping"))?;
     check_openapi_version(root, &root_path)?;
 
-    let search = find_operations(&mut loader, root, &root_path, operation_ids)?;
+    let mut search = find_operations(&mut loader, root, &root_path, operation_ids)?;
     if let Some(missing) = operation_ids
         .iter()
         .find(|id| !search.found.iter().any(|f| f.operation_id == **id))
@@ -223,7 +308,16 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
     }
 
     // The found operations in root-document order, grouped by path item.
-    let mut walker = Walker::new(&mut loader, &search.first_uses);
+    let naming = naming::Naming::for_root_document(&root_path);
+    let skipped = if skip_unsupported {
+        drop_unvendorable(&mut loader, &mut search, &naming, root, &root_at)
+    } else {
+        Vec::new()
+    };
+    if search.found.is_empty() {
+        bail!("none of the operations can be vendored");
+    }
+    let mut walker = Walker::new(&mut loader, &search.first_uses, &naming);
     let mut paths = Mapping::new();
     let mut selected_operations: Vec<&Mapping> = Vec::new();
     for found in &search.found {
@@ -298,7 +392,7 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
         .iter()
         .map(|f| f.operation_id.as_str())
         .collect();
-    let mut yaml = header(&in_root_order, commit.as_deref(), &sources);
+    let mut yaml = header(&in_root_order, &skipped, commit.as_deref(), &sources);
     yaml.push_str(&body);
     if !yaml.ends_with('\n') {
         yaml.push('\n');
@@ -309,7 +403,59 @@ pub fn vendor(upstream: &Path, operation_ids: &[String], commit: Option<&str>) -
         sources,
         missing_path_files: relative_all(&search.missing, &upstream),
         commit_warning,
+        skipped,
     })
+}
+
+/// Walks each found operation on its own and removes those that fail from `search`, returning
+/// them with the error. The files only they read are not counted as sources.
+fn drop_unvendorable(
+    loader: &mut Loader,
+    search: &mut Search,
+    naming: &naming::Naming,
+    root: &Mapping,
+    root_at: &Location,
+) -> Vec<Skipped> {
+    let used_before = loader.used.clone();
+    let mut kept = Vec::new();
+    let mut skipped = Vec::new();
+    let mut skipped_files = Vec::new();
+    for found in std::mem::take(&mut search.found) {
+        let used = loader.used.clone();
+        let mut probe = Walker::new(loader, &search.first_uses, naming);
+        let methods = [(found.method.clone(), found.operation_id.clone())];
+        // The operation's own security requirements, else the root's.
+        let security = found
+            .item
+            .get(found.method.as_str())
+            .and_then(|op| op.get("security"))
+            .or_else(|| root.get("security"));
+        let result = probe
+            .path_item(&found.item, &found.item_at, &methods)
+            .and_then(|_| security_schemes(&mut probe, root, root_at, &Vec::from_iter(security)))
+            .and_then(|_| probe.into_schemas());
+        match result {
+            Ok(_) => kept.push(found),
+            Err(err) => {
+                loader.used = used;
+                skipped_files.push(found.item_at.file.clone());
+                skipped.push(Skipped {
+                    operation_id: found.operation_id.clone(),
+                    reason: err.to_string(),
+                });
+            }
+        }
+    }
+    // The full walk records the schema files again; the path item files of the skipped
+    // operations are no sources unless a kept operation shares them.
+    loader.used = used_before;
+    for gone in &skipped_files {
+        if !kept.iter().any(|found: &Found| found.item_at.file == *gone) {
+            loader.used.remove(gone);
+        }
+    }
+    search.found = kept;
+    skipped
 }
 
 fn check_openapi_version(root: &Mapping, root_path: &Path) -> Result<(), VendorError> {
@@ -550,7 +696,12 @@ fn check_refs(value: &Value, pointer: &str, schemas: &Mapping) -> Result<(), Ven
     }
 }
 
-fn header(operation_ids: &[&str], commit: Option<&str>, sources: &[String]) -> String {
+fn header(
+    operation_ids: &[&str],
+    skipped: &[Skipped],
+    commit: Option<&str>,
+    sources: &[String],
+) -> String {
     let commit = commit.map_or_else(|| "unknown (pass --commit)".to_owned(), ToOwned::to_owned);
     let mut out = format!(
         "# SailPoint Identity Security Cloud v2025 API: only the operations below.\n\
@@ -563,6 +714,16 @@ fn header(operation_ids: &[&str], commit: Option<&str>, sources: &[String]) -> S
         out.push_str("#   ");
         out.push_str(id);
         out.push('\n');
+    }
+    if !skipped.is_empty() {
+        out.push_str("# Left out (`--skip-unsupported`), with the reason:\n");
+        for skipped in skipped {
+            out.push_str(&format!(
+                "#   {}: {}\n",
+                skipped.operation_id,
+                skipped.reason.replace('\n', " ")
+            ));
+        }
     }
     out.push_str("# Upstream files:\n");
     for source in sources {

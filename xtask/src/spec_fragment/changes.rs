@@ -1,5 +1,6 @@
 //! The spec change report: what changed between the checked-in fragment and a newly vendored
-//! one, per operation (path and method, parameters, request body, responses) and per component
+//! one, as the generator sees them (after its named adjustments: [`compare_as_generated`]),
+//! per operation (path and method, parameters, request body, responses) and per component
 //! schema, with the changes that break the generated API marked.
 //!
 //! What breaks the generated API (progenitor's positional interface, typify's models):
@@ -63,6 +64,22 @@ pub struct Note {
 }
 
 /// Compares two fragments (YAML text).
+/// [`compare`] of the two fragments as `cargo xtask generate` sees them: after its named
+/// adjustments (`crate::adjust`), so the report describes the generated API. A difference the
+/// adjustments remove (a path parameter `id` under a `{sourceId}` template renamed upstream to
+/// `sourceId`, which `path-parameter-names` already did) is no change at all.
+pub fn compare_as_generated(old: &str, new: &str) -> Result<Report> {
+    compare(&as_generated(old)?, &as_generated(new)?)
+}
+
+/// The fragment with the generator's adjustments applied, as YAML.
+fn as_generated(text: &str) -> Result<String> {
+    let mut spec: openapiv3::OpenAPI =
+        serde_yaml_ng::from_str(text).context("the fragment is not an OpenAPI 3.0 document")?;
+    crate::adjust::apply(&mut spec);
+    serde_yaml_ng::to_string(&spec).context("printing the adjusted fragment")
+}
+
 pub fn compare(old: &str, new: &str) -> Result<Report> {
     let old: Value = serde_yaml_ng::from_str(old).context("the old fragment is not YAML")?;
     let new: Value = serde_yaml_ng::from_str(new).context("the new fragment is not YAML")?;

@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn the_checked_in_list_names_the_eleven_operations() {
-        let ids = read_operation_list(&crate::workspace_root().join(OPERATIONS_PATH)).unwrap();
+        let ids = read_operation_list(&crate::workspace::root().join(OPERATIONS_PATH)).unwrap();
         assert_eq!(
             ids,
             [

@@ -500,6 +500,8 @@ fn error_openapi_not_3_0() {
     assert!(err.to_string().contains("only OpenAPI 3.0.x"), "{err}");
 }
 
+/// `schemas/Node.yaml` and `schemas/other/Node.yaml` are `Node` and `OtherNode` (rule 6), but a
+/// pointer `Defs.yaml#/Node` directly in `schemas/` would be `Node` too: a clash, reported.
 #[test]
 fn error_two_schemas_with_one_name() {
     let err = vendor_err("broken", "nameClash");
@@ -513,7 +515,7 @@ fn error_two_schemas_with_one_name() {
 /// component names the generator and the facade rely on, and the operations of the list.
 #[test]
 fn checked_in_fragment_parses_and_has_the_sdk_names() {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let path = root.join(FRAGMENT_PATH);
     let text = fs::read_to_string(&path).unwrap();
     let spec: openapiv3::OpenAPI = match serde_yaml_ng::from_str(&text) {
@@ -593,7 +595,7 @@ fn checked_in_fragment_parses_and_has_the_sdk_names() {
 /// collection parameters (`../parameters/*.yaml`) keep plain integer and boolean schemas.
 #[test]
 fn collection_parameters_are_plain_in_the_checked_in_fragment() {
-    let text = fs::read_to_string(crate::workspace_root().join(FRAGMENT_PATH)).unwrap();
+    let text = fs::read_to_string(crate::workspace::root().join(FRAGMENT_PATH)).unwrap();
     let spec: Value = serde_yaml_ng::from_str(&text).unwrap();
     for path in ["/accounts", "/machine-accounts"] {
         let parameters = spec["paths"][path]["get"]["parameters"]
@@ -740,13 +742,77 @@ fn the_change_report_sees_an_added_header_parameter() {
     );
 }
 
+/// The report describes the generated API: upstream renaming the path parameter `id` under
+/// `{sourceId}` to `sourceId` is what `path-parameter-names` already does, so the generated code
+/// does not change and nothing is reported (the faithful comparison calls it BREAKING).
+#[test]
+fn the_change_report_compares_after_the_adjustments() {
+    let old = vendor(&fixture("family"), &family_ids(), None)
+        .unwrap()
+        .yaml;
+    assert!(old.contains("/sources/{sourceId}/classify"));
+    let renamed = rename_stray_path_ids(&old);
+    assert_ne!(
+        renamed, old,
+        "the fixture has an `id` under a `{{sourceId}}` template"
+    );
+    let faithful = changes::compare(&old, &renamed).unwrap();
+    assert!(faithful.breaking() > 0, "{}", faithful.render("f", false));
+    let generated = changes::compare_as_generated(&old, &renamed).unwrap();
+    assert_eq!(
+        generated.changes.len(),
+        0,
+        "{}",
+        generated.render("fragment", true)
+    );
+    // A change the generated code does see is still BREAKING.
+    let new = old.replacen(
+        "      parameters:\n",
+        "      parameters:\n      - {in: header, name: X-New, required: true, schema: {type: string}}\n",
+        1,
+    );
+    assert_eq!(
+        changes::compare_as_generated(&old, &new)
+            .unwrap()
+            .breaking(),
+        1
+    );
+}
+
+/// The fragment with each path parameter named `id` under a template without `{id}` renamed to
+/// the template's variable (what upstream would do to fix its quirk).
+fn rename_stray_path_ids(yaml: &str) -> String {
+    let mut doc: Value = serde_yaml_ng::from_str(yaml).unwrap();
+    let paths = doc["paths"].as_mapping_mut().unwrap();
+    for (path, item) in paths.iter_mut() {
+        let path = path.as_str().unwrap().to_owned();
+        if path.contains("{id}") {
+            continue;
+        }
+        let Some(var) = path.split('{').nth(1).and_then(|r| r.split('}').next()) else {
+            continue;
+        };
+        for (_, op) in item.as_mapping_mut().unwrap().iter_mut() {
+            let Some(params) = op.get_mut("parameters").and_then(Value::as_sequence_mut) else {
+                continue;
+            };
+            for param in params {
+                if param["in"] == "path" && param["name"] == "id" {
+                    param["name"] = Value::from(var);
+                }
+            }
+        }
+    }
+    serde_yaml_ng::to_string(&doc).unwrap()
+}
+
 /// `cargo xtask vendor --upstream ../shared/upstream/api-specs-81ef79d` reproduces the
 /// checked-in fragment byte for byte. The upstream trees are not part of the repository: the
 /// test looks for them next to the workspace (`../shared/upstream`) or in
 /// `SAILPOINT_UPSTREAM_SPECS`, and says loudly when it cannot run.
 #[test]
 fn vendoring_the_recorded_upstream_commit_reproduces_the_checked_in_fragment() {
-    let root = crate::workspace_root();
+    let root = crate::workspace::root();
     let candidates = [
         std::env::var_os("SAILPOINT_UPSTREAM_SPECS").map(PathBuf::from),
         Some(root.join("../shared/upstream")),
@@ -775,4 +841,96 @@ fn vendoring_the_recorded_upstream_commit_reproduces_the_checked_in_fragment() {
     // The tree from 2026-05 with the 32-digit example vendors too.
     let may = vendor(&trees.join("api-specs-ac8f14f"), &ids, None).unwrap();
     assert!(may.yaml.contains("upstream commit ac8f14f."));
+}
+
+/// Rule 6 of `openapi/README.md`: a schema of another version tree whose stem the root tree
+/// also holds is qualified with its tree; a stem repeated inside a tree is qualified with its
+/// folders; unique names are unchanged. All of it without a clash, whatever is selected.
+#[test]
+fn colliding_component_names_are_qualified_deterministically() {
+    let ids: Vec<String> = ["getThing", "getOldThing", "getSchedules", "patchThing"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let vendored = vendor(&fixture("versions"), &ids, Some("abcdef1")).expect("vendors");
+    assert_eq!(
+        vendored.schemas,
+        [
+            "GetSchedules200Response",
+            "JsonPatchOperation",
+            "Part",
+            "Schedule",
+            "ScheduleSchedule",
+            "Thing",
+            "V2024Thing",
+        ]
+    );
+    let value: Value = serde_yaml_ng::from_str(&vendored.yaml).unwrap();
+    let old = &at(
+        &value["paths"]["/old-things/{id}"],
+        "get/responses/200/content",
+    )["application/json"]["schema"]["$ref"];
+    assert_eq!(old.as_str(), Some("#/components/schemas/V2024Thing"));
+    assert!(at(&value, "components/schemas/V2024Thing/properties/part").is_mapping());
+
+    // The root tree's `Thing` keeps its name whether or not the v2024 one is selected, and the
+    // v2024 one keeps its qualified name alone too: names do not depend on the selection.
+    let alone = |id: &str| {
+        vendor(&fixture("versions"), &[id.to_owned()], Some("abcdef1"))
+            .expect("vendors")
+            .schemas
+    };
+    assert_eq!(alone("getThing"), ["Thing"]);
+    assert_eq!(alone("getOldThing"), ["Part", "V2024Thing"]);
+}
+
+/// An operation that cannot be vendored fails the run, naming the file; with
+/// `--skip-unsupported` it is left out and listed with the reason, here and in the header.
+#[test]
+fn unvendorable_operations_are_named_and_skipped_on_request() {
+    let ids: Vec<String> = ["getThing", "getBroken"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let err = vendor(&fixture("versions"), &ids, Some("abcdef1")).expect_err("dangling ref");
+    assert!(err.to_string().contains("v3/schemas/Missing.yaml"), "{err}");
+
+    let vendored =
+        vendor_with(&fixture("versions"), &ids, Some("abcdef1"), true).expect("the rest vendors");
+    assert_eq!(vendored.skipped.len(), 1);
+    assert_eq!(vendored.skipped[0].operation_id, "getBroken");
+    assert!(vendored.skipped[0].reason.contains("Missing.yaml"));
+    assert_eq!(vendored.schemas, ["Thing"]);
+    assert!(
+        vendored
+            .yaml
+            .contains("# Left out (`--skip-unsupported`), with the reason:\n#   getBroken: "),
+        "{}",
+        vendored.yaml
+    );
+    assert!(
+        !vendored.sources.iter().any(|s| s.contains("broken")),
+        "{:?}",
+        vendored.sources
+    );
+    let value: Value = serde_yaml_ng::from_str(&vendored.yaml).unwrap();
+    assert_eq!(keys(at(&value, "paths")), ["/things/{id}"]);
+}
+
+/// `--all-operations`: every operation of every path item file the root document refers to,
+/// in root order (methods as written).
+#[test]
+fn all_operation_ids_are_read_from_the_root_documents_path_files() {
+    let ids = all_operation_ids(&fixture("versions")).expect("reads");
+    assert_eq!(
+        ids,
+        [
+            "getThing",
+            "patchThing",
+            "uploadThing",
+            "getOldThing",
+            "getSchedules",
+            "getBroken"
+        ]
+    );
 }

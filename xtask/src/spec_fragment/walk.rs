@@ -21,6 +21,7 @@ use std::ffi::OsStr;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::error::VendorError;
+use super::naming::Naming;
 use super::tree::{Loader, Location, key_str, last_segment, pointer_get, resolve};
 
 type Result<T, E = VendorError> = std::result::Result<T, E>;
@@ -58,6 +59,7 @@ struct ResponseSite<'s> {
 pub(super) struct Walker<'a> {
     loader: &'a mut Loader,
     first_uses: &'a HashMap<Location, FirstUse>,
+    naming: &'a Naming,
     /// The operation being walked (names its inline response bodies).
     operation_id: String,
     schemas: BTreeMap<String, Component>,
@@ -66,10 +68,15 @@ pub(super) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(loader: &'a mut Loader, first_uses: &'a HashMap<Location, FirstUse>) -> Self {
+    pub fn new(
+        loader: &'a mut Loader,
+        first_uses: &'a HashMap<Location, FirstUse>,
+        naming: &'a Naming,
+    ) -> Self {
         Self {
             loader,
             first_uses,
+            naming,
             operation_id: String::new(),
             schemas: BTreeMap::new(),
             stack: Vec::new(),
@@ -165,7 +172,9 @@ impl<'a> Walker<'a> {
     ) -> Result<Value> {
         if let Some(reference) = ref_of(value, at)? {
             let (loc, target) = self.follow(reference, at)?;
-            let name = component_name(reference, &loc, at)?;
+            let name = self
+                .naming
+                .qualify(&component_name(reference, &loc, at)?, &loc.file);
             self.enter(&loc)?;
             let out = self.parameter(&target, &loc, Some(&name));
             self.leave();
@@ -458,6 +467,7 @@ impl<'a> Walker<'a> {
     fn schema_component(&mut self, reference: &str, at: &Location) -> Result<String> {
         let (mut loc, mut target) = self.follow(reference, at)?;
         let name = component_name(reference, &loc, at)?;
+        let name_file = loc.file.clone();
         let depth = self.stack.len();
         self.enter(&loc)?;
         while let Some(next) = ref_of(&target, &loc)? {
@@ -468,6 +478,8 @@ impl<'a> Walker<'a> {
             target = next_target;
         }
         self.stack.truncate(depth);
+        // Qualified by where the name comes from (the referenced file), see `naming.rs`.
+        let name = self.naming.qualify(&name, &name_file);
         self.hoist(&name, &loc, &target)
     }
 
