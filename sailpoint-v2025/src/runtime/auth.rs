@@ -182,7 +182,13 @@ impl fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    pub(crate) fn new(credentials: Credentials, token_url: String, http: reqwest::Client) -> Self {
+    /// `metrics` records token requests.
+    pub(crate) fn new(
+        credentials: Credentials,
+        token_url: String,
+        http: reqwest::Client,
+        metrics: crate::runtime::metrics::Metrics,
+    ) -> Self {
         match &credentials {
             // A ready token's header is built once, not on every call (it is on the hot path).
             Credentials::AccessToken(token) => Self {
@@ -206,6 +212,7 @@ impl Authenticator {
                     state: Mutex::new(TokenState::default()),
                     generation: AtomicU64::new(0),
                     fetched: AtomicU64::new(0),
+                    metrics,
                 })),
                 credentials,
             },
@@ -285,6 +292,7 @@ struct TokenSource {
     state: Mutex<TokenState>,
     generation: AtomicU64,
     fetched: AtomicU64,
+    metrics: crate::runtime::metrics::Metrics,
 }
 
 impl TokenSource {
@@ -356,6 +364,7 @@ impl TokenSource {
         runtime.spawn(
             async move {
                 let outcome = source.fetch().await;
+                source.metrics.token_request(outcome.is_ok());
                 let published = source.publish(outcome);
                 // Nobody may be waiting any more; the state is updated regardless.
                 let _ = sender.send(Some(published));
@@ -406,12 +415,15 @@ impl TokenSource {
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose_secret()),
         ];
-        let response = self
+        let send = self
             .http
             .post(&self.token_url)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)
-            .send()
+            .send();
+        let response = self
+            .metrics
+            .token_http_request(send)
             .await
             .map_err(|source| {
                 TokenFailure::new(None, format!("token request to {} failed", self.token_url))

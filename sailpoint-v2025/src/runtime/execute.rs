@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::runtime::auth::Bearer;
+use crate::runtime::metrics::ThrottleReason;
 use crate::runtime::response::GeneratedResult;
 use crate::runtime::retry::should_retry;
 use crate::{Client, Error};
@@ -109,9 +110,13 @@ impl Client {
         // `None`: a deadline too far to represent, i.e. none.
         let deadline = Instant::now().checked_add(limit);
         let mut last_error = None;
+        let timer = self.inner.metrics.operation(op.id);
+        let metrics = &self.inner.metrics;
+        let mut call = move |client| metrics.http_request(op.id, call(client));
         let result = self
             .attempts(op, &mut call, limit, deadline, &mut last_error)
             .await;
+        timer.finish(&result);
         if matches!(result, Err(Error::DeadlineExceeded { .. })) {
             tracing::warn!(
                 operation = op.id,
@@ -222,8 +227,11 @@ impl Client {
                 });
             }
             tracing::info!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+            self.inner.metrics.retry(op.id, error);
+            let throttle = ThrottleReason::of_retry(error, failure.retry_after);
             *last_error = Some(failure.error);
-            tokio::time::sleep(wait).await;
+            let sleep = tokio::time::sleep(wait);
+            self.inner.metrics.throttle(|| throttle, sleep).await;
         }
     }
 
@@ -240,7 +248,13 @@ impl Client {
         T: Send,
     {
         let longest_pause = self.inner.retry.get_max_retry_after();
-        let acquired = before_deadline(deadline, self.inner.limiter.acquire(longest_pause))
+        let limiter = &self.inner.limiter;
+        let acquire = limiter.acquire(longest_pause);
+        let acquire = self
+            .inner
+            .metrics
+            .throttle(|| Some(limiter.wait_reason()), acquire);
+        let acquired = before_deadline(deadline, acquire)
             .await
             .ok_or_else(Failure::deadline_passed)?;
         if let Err(remaining) = acquired {
