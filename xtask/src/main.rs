@@ -12,6 +12,7 @@
 mod adjust;
 mod build_time;
 mod ci;
+mod drop_in;
 mod fresh_project;
 mod generate;
 mod generator_panics;
