@@ -6,6 +6,7 @@ pub(crate) mod config;
 #[cfg(test)]
 mod decode_proptest;
 pub(crate) mod execute;
+mod jitter;
 pub(crate) mod metrics;
 pub(crate) mod rate_limit;
 pub(crate) mod response;
