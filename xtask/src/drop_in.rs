@@ -213,22 +213,25 @@ fn create(
         .collect();
     // The same package name for every application, so that roots do not count as added.
     fresh_project::create(root, &dir, "app", &patch, &adds, &[])?;
-    let main = if app.with_sdk {
-        PROGRAM.to_string()
-    } else {
-        // Without the SDK: the same program minus its lines about the SDK.
-        PROGRAM
-            .replace(
-                "    let sdk = sailpoint_v2025::Client::builder()\n        \
-                 .base_url(\"https://acme.api.identitynow.com\")\n        \
-                 .access_token(\"not-a-real-token\")\n        .build()\n        \
-                 .expect(\"the SDK's client builds\");\n",
-                "",
-            )
-            .replace("sdk.api_base_url()", "\"no SDK\"")
-    };
+    let main = program(app.with_sdk);
     fs::write(dir.join("src/main.rs"), main).context("writing the program")?;
     Ok(dir)
+}
+
+/// The program of an application with or without the SDK (the same minus its SDK lines).
+fn program(with_sdk: bool) -> String {
+    if with_sdk {
+        return PROGRAM.to_string();
+    }
+    PROGRAM
+        .replace(
+            "    let sdk = sailpoint_v2025::Client::builder()\n        \
+             .base_url(\"https://acme.api.identitynow.com\")\n        \
+             .access_token(\"not-a-real-token\")\n        .build()\n        \
+             .expect(\"the SDK's client builds\");\n",
+            "",
+        )
+        .replace("sdk.api_base_url()", "\"no SDK\"")
 }
 
 /// The crates (`name version`) `dir` compiles: normal and build dependencies, the root
@@ -463,6 +466,16 @@ fn build_and_run(root: &Path, dir: &Path, target: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_program_without_the_sdk_does_not_mention_it() {
+        assert!(program(true).contains("sailpoint_v2025::Client::builder()"));
+        let without = program(false);
+        assert!(
+            !without.contains("sailpoint") && !without.contains("sdk."),
+            "{without}"
+        );
+    }
 
     #[test]
     fn tree_lines_become_name_and_version() {
