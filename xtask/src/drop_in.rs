@@ -172,8 +172,9 @@ pub fn check(root: &Path) -> Result<()> {
             added.len()
         );
     }
-    optional_dependencies_stay_out(&facade_dir, &without, &with)?;
-    optional_features_add_something(root, &typical, &facade_dir, &with)?;
+    let manifests = sdk_manifests(&patch)?;
+    optional_dependencies_stay_out(&manifests, &without, &with)?;
+    optional_features_add_something(root, &typical, &manifests, &with)?;
 
     build_and_run(root, &typical, &target)?;
     let plain = create(root, &work, &PLAIN_HTTP, &patch, &facade_dir)?;
@@ -337,19 +338,7 @@ fn manifest(facade_dir: &Path) -> Result<Manifest> {
 
 /// The features `default` turns on, transitively (the facade's own features only).
 fn default_closure(manifest: &Manifest) -> BTreeSet<String> {
-    let mut on = BTreeSet::new();
-    let mut queue = vec!["default".to_string()];
-    while let Some(feature) = queue.pop() {
-        if !on.insert(feature.clone()) {
-            continue;
-        }
-        for item in manifest.features.get(&feature).into_iter().flatten() {
-            if manifest.features.contains_key(item) {
-                queue.push(item.clone());
-            }
-        }
-    }
-    on
+    closure(manifest, BTreeSet::from(["default".to_string()]))
 }
 
 /// The optional dependencies a set of features turns on.
@@ -379,28 +368,110 @@ fn enabled_optional(manifest: &Manifest, features: &BTreeSet<String>) -> BTreeSe
     deps
 }
 
-/// No optional dependency the default features leave off is in the typical application's tree
-/// with the SDK, unless the application had it already.
+/// The SDK's crates whose features the facade forwards (`sailpoint-v2025-client/schemars`),
+/// with the facade itself: their optional dependencies are checked together.
+const SDK_CRATES: [&str; 2] = [FACADE, "sailpoint-v2025-client"];
+
+/// The optional dependencies (package names) of the SDK's crates that `features` of the facade
+/// turn on, including through features forwarded to the other SDK crates (whose default
+/// features the facade keeps).
+fn sdk_optional_on(
+    manifests: &BTreeMap<String, Manifest>,
+    facade_features: &BTreeSet<String>,
+    with_defaults: bool,
+) -> BTreeSet<String> {
+    let mut on = BTreeSet::new();
+    for (name, manifest) in manifests {
+        let mut features: BTreeSet<String> = if name == FACADE {
+            facade_features.clone()
+        } else {
+            let mut forwarded = BTreeSet::new();
+            for feature in facade_features {
+                for item in manifests[FACADE]
+                    .features
+                    .get(feature)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some((dep, feat)) = item.split_once('/')
+                        && dep.trim_end_matches('?') == name
+                    {
+                        forwarded.insert(feat.to_string());
+                    }
+                }
+            }
+            forwarded
+        };
+        if with_defaults && name != FACADE {
+            features.insert("default".to_string());
+        }
+        let closure = closure(manifest, features);
+        on.extend(
+            enabled_optional(manifest, &closure)
+                .into_iter()
+                .filter_map(|key| manifest.optional.get(&key).cloned()),
+        );
+    }
+    on
+}
+
+/// The features `start` turns on, transitively, within one manifest.
+fn closure(manifest: &Manifest, start: BTreeSet<String>) -> BTreeSet<String> {
+    let mut on = BTreeSet::new();
+    let mut queue: Vec<String> = start.into_iter().collect();
+    while let Some(feature) = queue.pop() {
+        if !on.insert(feature.clone()) {
+            continue;
+        }
+        for item in manifest.features.get(&feature).into_iter().flatten() {
+            if manifest.features.contains_key(item) {
+                queue.push(item.clone());
+            }
+        }
+    }
+    on
+}
+
+/// The packaged manifests of the SDK's crates.
+fn sdk_manifests(patch: &[(String, PathBuf)]) -> Result<BTreeMap<String, Manifest>> {
+    SDK_CRATES
+        .iter()
+        .map(|name| {
+            let dir = patch
+                .iter()
+                .find(|(local, _)| local == name)
+                .map(|(_, dir)| dir)
+                .with_context(|| format!("the package of {name}"))?;
+            Ok((name.to_string(), manifest(dir)?))
+        })
+        .collect()
+}
+
+/// No optional dependency of the SDK's crates that the default features leave off is in the
+/// typical application's tree with the SDK, unless the application had it already.
 fn optional_dependencies_stay_out(
-    facade_dir: &Path,
+    manifests: &BTreeMap<String, Manifest>,
     without: &BTreeSet<String>,
     with: &BTreeSet<String>,
 ) -> Result<()> {
-    let manifest = manifest(facade_dir)?;
-    let defaults = default_closure(&manifest);
-    let on = enabled_optional(&manifest, &defaults);
+    let defaults = default_closure(&manifests[FACADE]);
+    let on = sdk_optional_on(manifests, &defaults, true);
     let names = |set: &BTreeSet<String>| -> BTreeSet<String> {
         set.iter().map(|c| crate_name(c).to_string()).collect()
     };
     let (without, with) = (names(without), names(with));
+    let all: BTreeSet<&String> = manifests
+        .values()
+        .flat_map(|m| m.optional.values())
+        .collect();
     let mut checked = Vec::new();
-    for (key, package) in &manifest.optional {
-        if on.contains(key) {
+    for package in all {
+        if on.contains(package) {
             continue;
         }
         if with.contains(package) && !without.contains(package) {
             bail!(
-                "the optional dependency `{package}` of {FACADE} is compiled with the default \
+                "the optional dependency `{package}` of the SDK is compiled with the default \
                  features (it must come only with the feature that needs it)"
             );
         }
@@ -413,23 +484,19 @@ fn optional_dependencies_stay_out(
     Ok(())
 }
 
-/// Each feature the defaults leave off, turned on: what it adds (printed), which must not be
-/// nothing (a feature adding nothing has its dependencies compiled without it).
+/// Each facade feature the defaults leave off, turned on: what it adds (printed). A feature
+/// that turns on an optional dependency not in the tree must add something: adding nothing
+/// would mean its dependencies are compiled without it.
 fn optional_features_add_something(
     root: &Path,
     typical: &Path,
-    facade_dir: &Path,
+    manifests: &BTreeMap<String, Manifest>,
     with: &BTreeSet<String>,
 ) -> Result<()> {
-    let manifest = manifest(facade_dir)?;
-    let defaults = default_closure(&manifest);
-    for feature in manifest.features.keys() {
+    let defaults = default_closure(&manifests[FACADE]);
+    let by_default = sdk_optional_on(manifests, &defaults, true);
+    for feature in manifests[FACADE].features.keys() {
         if defaults.contains(feature) {
-            continue;
-        }
-        // Only features that bring a dependency of their own can be checked this way.
-        let own = enabled_optional(&manifest, &BTreeSet::from([feature.clone()]));
-        if own.is_empty() {
             continue;
         }
         let on = tree(root, typical, &[format!("{FACADE}/{feature}")])?;
@@ -439,13 +506,15 @@ fn optional_features_add_something(
             added.len(),
             join(added.iter().copied())
         );
-        if added.is_empty()
-            && own
-                .iter()
-                .any(|dep| !with.iter().any(|c| crate_name(c) == dep))
-        {
+        let own = sdk_optional_on(manifests, &BTreeSet::from([feature.clone()]), false);
+        let missing = own
+            .iter()
+            .any(|dep| !by_default.contains(dep) && !with.iter().any(|c| crate_name(c) == dep));
+        if added.is_empty() && missing {
             bail!(
-                "feature `{feature}` adds nothing when on, yet its dependencies are not in the tree"
+                "feature `{feature}` adds nothing when on, yet the optional dependencies it \
+                 turns on ({}) are not in the tree without it",
+                own.into_iter().collect::<Vec<_>>().join(", ")
             );
         }
     }
@@ -474,6 +543,35 @@ mod tests {
         assert!(
             !without.contains("sailpoint") && !without.contains("sdk."),
             "{without}"
+        );
+    }
+
+    #[test]
+    fn features_forwarded_to_the_client_reach_its_optional_dependencies() {
+        let facade = Manifest {
+            features: BTreeMap::from([
+                ("default".into(), vec!["rustls".into()]),
+                ("rustls".into(), vec!["reqwest/rustls".into()]),
+                (
+                    "schemars".into(),
+                    vec!["sailpoint-v2025-client/schemars".into()],
+                ),
+            ]),
+            optional: BTreeMap::new(),
+        };
+        let client = Manifest {
+            features: BTreeMap::from([("schemars".into(), vec!["dep:schemars".into()])]),
+            optional: BTreeMap::from([("schemars".into(), "schemars".into())]),
+        };
+        let manifests = BTreeMap::from([
+            (FACADE.to_string(), facade),
+            ("sailpoint-v2025-client".to_string(), client),
+        ]);
+        let defaults = default_closure(&manifests[FACADE]);
+        assert!(sdk_optional_on(&manifests, &defaults, true).is_empty());
+        assert_eq!(
+            sdk_optional_on(&manifests, &BTreeSet::from(["schemars".to_string()]), false),
+            BTreeSet::from(["schemars".to_string()])
         );
     }
 
