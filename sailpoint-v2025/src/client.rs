@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) attempt_timeout: Option<Duration>,
     /// Typed results and errors: redaction of the client's secrets, the body cap.
     pub(crate) reader: ResponseReader,
+    /// OpenTelemetry instruments (nothing without the `opentelemetry` feature).
+    pub(crate) metrics: crate::runtime::metrics::Metrics,
 }
 
 impl fmt::Debug for Client {
@@ -102,11 +104,16 @@ impl Client {
         };
         let reader =
             ResponseReader::new(resolved.credentials.redactor(), builder.max_response_bytes);
+        let metrics = crate::runtime::metrics::Metrics::new(
+            &resolved.endpoints.api,
+            &resolved.endpoints.token,
+        );
         let auth = Authenticator::new(
             resolved.credentials,
             resolved.endpoints.token.clone(),
             http.clone(),
             builder.token_timeout,
+            metrics.clone(),
         );
         Ok(Self {
             inner: Arc::new(Inner {
@@ -118,6 +125,7 @@ impl Client {
                 limiter,
                 attempt_timeout,
                 reader,
+                metrics,
             }),
         })
     }

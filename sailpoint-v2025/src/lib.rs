@@ -81,21 +81,25 @@
 //!
 //! # Features
 //!
-//! * `rustls` (default): TLS with rustls and the `ring` crypto provider, certificates checked
-//!   against the operating system's store; a process-wide rustls `CryptoProvider` installed by
-//!   your application is used instead of ring.
-//! * `native-tls`: the platform's TLS library; wins over `rustls` when both are enabled
+//! * `rustls` (default): reqwest's default TLS (rustls with the aws-lc-rs provider, the
+//!   operating system's certificate store): what an application using reqwest with its default
+//!   features already compiles, so the SDK adds no second crypto library and changes nothing
+//!   in how the application's own `reqwest::Client`s are built.
+//! * `ring`: rustls with the `ring` provider instead of aws-lc (`default-features = false,
+//!   features = ["ring"]`). It turns on reqwest's `rustls-no-provider`, which cargo unifies into
+//!   your application's reqwest: a `reqwest::Client` your program builds itself then needs a
+//!   process-wide rustls provider installed first (or reqwest's `rustls` feature elsewhere in
+//!   the build), or reqwest panics; the clients this crate builds use ring either way.
+//! * `native-tls`: the platform's TLS library; wins over the others when several are enabled
 //!   (`default-features = false, features = ["native-tls"]` to build without rustls).
+//! * `opentelemetry`: metrics through the `opentelemetry` crate's global meter provider (see
+//!   the README's Metrics section).
 //! * `schemars`: `schemars::JsonSchema` for every model.
 //! * `redis`: fleet mode, the rate limit and the 429 pause shared through Redis by every
 //!   process on a `client_id` (`SharedRateLimit`, [`ENV_REDIS_URL`]); without it, a set
 //!   `SAIL_REDIS_URL` is a configuration error. `redis-tls` adds `rediss://`.
 //!
-//! One TLS feature is required: without either, the crate does not compile. With `rustls`,
-//! reqwest is built without a crypto provider of its own (`rustls-no-provider`): clients this
-//! crate builds use ring, but a `reqwest::Client` your program builds itself (the raw
-//! `generated::Client::new` included) needs a process-wide rustls provider installed first, or
-//! reqwest's `rustls` feature; [`Client::raw`] needs neither.
+//! One TLS feature is required: without any, the crate does not compile.
 //!
 //! # Layers
 //!
@@ -110,9 +114,9 @@
 #![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[cfg(not(any(feature = "rustls", feature = "ring", feature = "native-tls")))]
 compile_error!(
-    "sailpoint-v2025 needs a TLS backend: enable the `rustls` (default) or `native-tls` feature"
+    "sailpoint-v2025 needs a TLS backend: enable the `rustls` (default), `ring` or `native-tls` feature"
 );
 
 // `client` first: rustdoc lists `Client`'s methods in module order, so its constructors come

@@ -7,33 +7,34 @@
 //! 2. **cargo clippy**: `cargo clippy --locked --workspace --all-targets -- -D warnings`
 //! 3. **generated code is up to date**: what `cargo xtask generate` produces now
 //! 4. **cargo doc**: `RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps`
-//! 5. **dependency count**: the facade's default normal dependency tree, unique crates printed
-//!    with their limit, failing above it (`packaging.rs`)
-//! 6. **feature builds**: `cargo check` of the facade per documented feature set
-//!    (`--no-default-features --features native-tls`, `--all-features`), and the
-//!    `compile_error!` without TLS (`packaging.rs`)
-//! 7. **cargo publish --dry-run**: the license files, then `cargo publish --dry-run --workspace
+//! 5. **feature builds**: `cargo check` of the facade per documented feature set
+//!    (`--no-default-features --features native-tls`, `--no-default-features --features ring`,
+//!    `--all-features`), and the `compile_error!` without TLS (`packaging.rs`)
+//! 6. **cargo publish --dry-run**: the license files, then `cargo publish --dry-run --workspace
 //!    --no-verify` (every publishable crate packaged, in dependency order) and `cargo package
 //!    --workspace` (`packaging.rs`)
-//! 8. **packaged crates, fresh project**: the publishable packages unpacked from their `.crate`
+//! 7. **packaged crates, fresh project**: the publishable packages unpacked from their `.crate`
 //!    files and built together in a fresh project outside the workspace that follows the
 //!    published READMEs: their `cargo add` lines and every Rust program (`fresh_project.rs`);
 //!    this replaces cargo's per-package verification, which costs about four cold builds
+//! 8. **drop-in dependency** (`drop_in.rs`): in a typical application (reqwest with its
+//!    defaults, tokio, serde) the SDK's default features add at most 25 crates and no crypto
+//!    library, optional dependencies stay out unless turned on; that application and one with
+//!    reqwest's default features off build their own `reqwest::Client`s around the SDK's and run
 //! 9. **npm ci**: only when `node_modules` does not match `package-lock.json`
 //! 10. **start Prism**: on a free loopback port with `tests/contract/sailpoint-v2025.prism.yaml`
-//! 11. **tests**: `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without
+//! 11. **start Redis**: a `redis-server` for the fleet-mode tests, installed with apt-get when
+//!     missing, on a free loopback port without persistence, its URL passed as
+//!     `SAILPOINT_TEST_REDIS_URL` (with `SAILPOINT_REQUIRE_REDIS=1`: a missing Redis fails the
+//!     tests; `redis_server.rs`)
+//! 12. **tests**: `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without
 //!     nextest), with `SAILPOINT_PRISM_URL` pointing at Prism
-//! 12. **doctests**: `cargo test --workspace --doc`, with the same variable
-//! 13. **stop Prism**, and on every other path too: a guard kills its whole process group on
-//!     drop, and a watcher beside it stops it even when this process is killed (Ctrl-C, SIGKILL).
-//!
-//! Around the tests (11, 12), **start Redis** and **stop Redis**: a `redis-server` for the
-//! fleet-mode tests, installed with apt-get when missing, started on a free loopback port without
-//! persistence, its URL passed as `SAILPOINT_TEST_REDIS_URL` (with `SAILPOINT_REQUIRE_REDIS=1`:
-//! a missing Redis fails the tests), stopped whatever happens (`redis_server.rs`).
+//! 13. **doctests**: `cargo test --workspace --doc`, with the same variable
+//! 14. **stop Redis** and **stop Prism**, and on every other path too: guards kill them on drop,
+//!     and a watcher beside each stops it even when this process is killed (Ctrl-C, SIGKILL).
 //!
 //! Steps are numbered as they run, so a step added here needs no total updated elsewhere.
-//! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips 9, 10 and 13 (the contract tests then skip
+//! `--skip-lint` skips 1, 2 and 4; `--no-prism` skips 9, 10 and Prism's stop (the contract tests then skip
 //! themselves, or fail under `CI`).
 
 use std::fmt::Write as _;
@@ -117,10 +118,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
         })?;
     }
 
-    // Publishing and the dependency diet (see packaging.rs): cheap checks first.
-    steps.run("dependency count", || {
-        crate::packaging::dependency_count(&root).map(drop)
-    })?;
+    // Publishing (see packaging.rs): cheap checks first.
     steps.run("feature builds", || crate::packaging::feature_builds(&root))?;
     steps.run("cargo publish --dry-run", || {
         crate::packaging::publish_dry_run(&root)
@@ -128,6 +126,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
     steps.run("packaged crates, fresh project", || {
         crate::fresh_project::packaged_crates_build(&root)
     })?;
+    steps.run("drop-in dependency", || crate::drop_in::check(&root))?;
 
     // Dropped on every path out of this function, early returns included: stops Prism.
     let prism = if args.no_prism {

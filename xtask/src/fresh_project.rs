@@ -192,32 +192,8 @@ pub fn in_dir<'a>(command: &'a mut Command, dir: &Path) -> &'a mut Command {
 /// verification too: each builds from its own files, with its default features. The project
 /// and its target directory have stable names, so reruns are incremental.
 pub fn packaged_crates_build(root: &Path) -> Result<()> {
-    let work = std::env::temp_dir().join(format!("sailpoint-v2025-packaged-{}", root_tag(root)));
-    let packages = work.join("packages");
-    if packages.exists() {
-        fs::remove_dir_all(&packages)
-            .with_context(|| format!("removing {}", packages.display()))?;
-    }
-    fs::create_dir_all(&packages).with_context(|| format!("creating {}", packages.display()))?;
-    let workspace = Workspace::load(root)?;
-    let package_dir = workspace.target_dir().join("package");
-    let mut patch = Vec::new();
-    for Member { name, version, .. } in workspace.publishable() {
-        let file = package_dir.join(format!("{name}-{version}.crate"));
-        if !file.is_file() {
-            bail!(
-                "{} is missing: `cargo package --workspace` first",
-                file.display()
-            );
-        }
-        // `-m`: files get the extraction time, not the packaged one, so cargo (which compares
-        // mtimes of path dependencies) never takes the last run's build of them as fresh.
-        let mut tar = Command::new("tar");
-        tar.arg("-xzmf").arg(&file).arg("-C").arg(&packages);
-        run_command(&mut tar)?;
-        let unpacked = packages.join(format!("{name}-{version}"));
-        patch.push((name, unpacked));
-    }
+    let work = packaged_work_dir(root);
+    let patch = unpack_packages(root, &work)?;
     let unpacked = |name: &str| {
         patch
             .iter()
@@ -272,6 +248,43 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
         programs.len()
     );
     Ok(())
+}
+
+/// The directory of the packaged-crates projects of this checkout (stable, so reruns are
+/// incremental): the unpacked packages, the projects, and their shared target directory.
+pub fn packaged_work_dir(root: &Path) -> PathBuf {
+    std::env::temp_dir().join(format!("sailpoint-v2025-packaged-{}", root_tag(root)))
+}
+
+/// The publishable crates unpacked from their `.crate` files (what crates.io would serve) into
+/// `work/packages`, as (crate name, directory) pairs for a `[patch.crates-io]` table.
+pub fn unpack_packages(root: &Path, work: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let packages = work.join("packages");
+    if packages.exists() {
+        fs::remove_dir_all(&packages)
+            .with_context(|| format!("removing {}", packages.display()))?;
+    }
+    fs::create_dir_all(&packages).with_context(|| format!("creating {}", packages.display()))?;
+    let workspace = Workspace::load(root)?;
+    let package_dir = workspace.target_dir().join("package");
+    let mut patch = Vec::new();
+    for Member { name, version, .. } in workspace.publishable() {
+        let file = package_dir.join(format!("{name}-{version}.crate"));
+        if !file.is_file() {
+            bail!(
+                "{} is missing: `cargo package --workspace` first",
+                file.display()
+            );
+        }
+        // `-m`: files get the extraction time, not the packaged one, so cargo (which compares
+        // mtimes of path dependencies) never takes the last run's build of them as fresh.
+        let mut tar = Command::new("tar");
+        tar.arg("-xzmf").arg(&file).arg("-C").arg(&packages);
+        run_command(&mut tar)?;
+        let unpacked = packages.join(format!("{name}-{version}"));
+        patch.push((name, unpacked));
+    }
+    Ok(patch)
 }
 
 /// A short name for this checkout, so that two worktrees on one machine do not share a

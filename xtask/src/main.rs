@@ -22,6 +22,7 @@ mod build_time;
 mod ci;
 mod command;
 mod compile_check;
+mod drop_in;
 mod fresh_project;
 mod generate;
 mod generated_file;

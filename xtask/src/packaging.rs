@@ -3,17 +3,13 @@
 //! * [`feature_builds`]: `cargo check` of the facade with each documented feature set other than
 //!   the default (which the publish dry run builds), and the `compile_error!` of a build
 //!   without TLS;
-//! * [`dependency_count`]: the facade's default normal dependency tree, unique crates, against
-//!   [`DEPENDENCY_LIMIT`];
 //! * [`publish_dry_run`]: `cargo publish --dry-run --workspace`, which packages every
 //!   publishable crate in dependency order (the packages are then built together by
 //!   [`crate::fresh_project::packaged_crates_build`]);
 //! * [`licenses_match`]: every package ships the root's license files.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
-use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 
@@ -22,16 +18,16 @@ use crate::workspace::Workspace;
 
 /// The facade crate.
 const FACADE: &str = "sailpoint-v2025";
-/// The most unique crates the facade's default normal dependency tree may have (itself
-/// included): what a user's build pays for.
-pub const DEPENDENCY_LIMIT: usize = 120;
 const LICENSE_FILES: [&str; 2] = ["LICENSE-MIT", "LICENSE-APACHE"];
 
 /// The documented feature sets besides the default, each as `cargo check` arguments.
-const FEATURE_SETS: [&[&str]; 2] = [
+const FEATURE_SETS: [&[&str]; 3] = [
     // native-tls alone, as documented in the README.
     &["--no-default-features", "--features", "native-tls"],
-    // Everything at once (what docs.rs builds, plus native-tls): both TLS backends, schemars.
+    // ring instead of aws-lc, as documented in the README.
+    &["--no-default-features", "--features", "ring"],
+    // Everything at once (what docs.rs builds, plus native-tls): every TLS backend, schemars,
+    // opentelemetry.
     &["--all-features"],
 ];
 
@@ -79,46 +75,6 @@ fn no_tls_is_a_compile_error(root: &Path) -> Result<()> {
     }
     println!("no TLS feature: compile_error! as documented");
     Ok(())
-}
-
-/// Prints the number of unique crates in the facade's default normal dependency tree and fails
-/// above [`DEPENDENCY_LIMIT`].
-pub fn dependency_count(root: &Path) -> Result<usize> {
-    let mut command = cargo(root);
-    command.args([
-        "tree", "--locked", "-p", FACADE, "-e", "normal", "--prefix", "none", "--format", "{p}",
-    ]);
-    println!("$ {}", show(&command));
-    let output = command
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| format!("could not start `{}`", show(&command)))?;
-    if !output.status.success() {
-        bail!("`{}` failed ({})", show(&command), output.status);
-    }
-    let names = unique_crate_names(&String::from_utf8_lossy(&output.stdout));
-    let count = names.len();
-    println!(
-        "{FACADE} with default features: {count} unique crates in its normal dependency tree \
-         (limit {DEPENDENCY_LIMIT})"
-    );
-    if count > DEPENDENCY_LIMIT {
-        bail!(
-            "{FACADE} depends on {count} crates, more than the limit of {DEPENDENCY_LIMIT}: \
-             {}",
-            names.into_iter().collect::<Vec<_>>().join(" ")
-        );
-    }
-    Ok(count)
-}
-
-/// The crate names of `cargo tree --prefix none --format {p}` lines (`name v1.2.3 (...)`).
-fn unique_crate_names(tree: &str) -> BTreeSet<String> {
-    tree.lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| !name.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// `cargo publish --dry-run --workspace --no-verify`: packages the publishable crates in
@@ -169,17 +125,6 @@ pub fn licenses_match(root: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crate_names_are_deduplicated_without_versions() {
-        let tree = "sailpoint-v2025 v0.1.0 (/x)\nserde v1.0.1\nserde v1.0.1\n\
-                    hashbrown v0.14.5\nhashbrown v0.16.1\n";
-        let names = unique_crate_names(tree);
-        assert_eq!(
-            names.into_iter().collect::<Vec<_>>(),
-            ["hashbrown", "sailpoint-v2025", "serde"]
-        );
-    }
 
     #[test]
     fn every_package_ships_the_license_files() {

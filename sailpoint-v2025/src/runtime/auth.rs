@@ -199,12 +199,13 @@ impl fmt::Debug for Authenticator {
 
 impl Authenticator {
     /// An authenticator for `credentials`; token requests go to `token_url` over `http`, each
-    /// abandoned after `token_timeout` whatever `http`'s own timeouts.
+    /// abandoned after `token_timeout` whatever `http`'s own timeouts; `metrics` records them.
     pub(crate) fn new(
         credentials: Credentials,
         token_url: String,
         http: reqwest::Client,
         token_timeout: Duration,
+        metrics: crate::runtime::metrics::Metrics,
     ) -> Self {
         match &credentials {
             // A ready token's header is built once, not on every call (it is on the hot path).
@@ -230,6 +231,7 @@ impl Authenticator {
                     state: Mutex::new(TokenState::default()),
                     generation: AtomicU64::new(0),
                     fetched: AtomicU64::new(0),
+                    metrics,
                 })),
                 credentials,
             },
@@ -315,6 +317,7 @@ struct TokenSource {
     state: Mutex<TokenState>,
     generation: AtomicU64,
     fetched: AtomicU64,
+    metrics: crate::runtime::metrics::Metrics,
 }
 
 impl TokenSource {
@@ -420,6 +423,7 @@ impl TokenSource {
                             ),
                         ))
                     });
+                source.metrics.token_request(outcome.is_ok());
                 let published = source.publish(outcome);
                 // Nobody may be waiting any more; the state is updated regardless.
                 let _ = sender.send(Some(published));
@@ -471,12 +475,15 @@ impl TokenSource {
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose_secret()),
         ];
-        let response = self
+        let send = self
             .http
             .post(&self.token_url)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form)
-            .send()
+            .send();
+        let response = self
+            .metrics
+            .token_http_request(send)
             .await
             .map_err(|source| {
                 TokenFailure::new(None, format!("token request to {} failed", self.token_url))

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::runtime::auth::Bearer;
+use crate::runtime::metrics::ThrottleReason;
 use crate::runtime::response::GeneratedResult;
 use crate::runtime::retry::{CallState, Decision, Outcome, decide};
 use crate::{Client, Error};
@@ -71,6 +72,11 @@ impl Client {
         // `None`: a deadline too far to represent, i.e. none.
         let deadline = Instant::now().checked_add(inner.retry.get_deadline());
         let mut state = CallState::new(op.idempotent, inner.auth.can_refresh(), deadline);
+        // Metrics (no-ops without the `opentelemetry` feature): the call's duration, recorded
+        // as `cancelled` if the caller drops it, and each HTTP request it sends.
+        let timer = inner.metrics.operation(op.id);
+        let metrics = &inner.metrics;
+        let mut call = move |client| metrics.http_request(op.id, call(client));
         loop {
             let span = tracing::debug_span!(
                 "sailpoint.attempt",
@@ -90,7 +96,9 @@ impl Client {
             let outcome = match result {
                 Ok(value) => {
                     inner.retry_tokens.deposit(state.last_retry_cost());
-                    return Ok(value);
+                    let result = Ok(value);
+                    timer.finish(&result);
+                    return result;
                 }
                 Err(outcome) => outcome,
             };
@@ -111,12 +119,36 @@ impl Client {
                     inner.limiter.pause(*wait);
                 }
             }
+            // What a retry of this attempt counts as in the metrics: the attempt's error kind,
+            // and whether its wait is a 429's `Retry-After`.
+            let retried = match &outcome {
+                Outcome::Failed { error, .. } => Some((
+                    error.kind(),
+                    ThrottleReason::of_retry(error, error.retry_after()),
+                )),
+                Outcome::NoToken { error, retry_after } => {
+                    Some((error.kind(), ThrottleReason::of_retry(error, *retry_after)))
+                }
+                Outcome::Paused { .. } => {
+                    Some(("too_many_requests", Some(ThrottleReason::RetryAfter)))
+                }
+                Outcome::DeadlinePassed => None,
+            };
             let decision = {
                 let _in_attempt = span.enter();
                 decide(&inner.retry, &inner.retry_tokens, &mut state, outcome)
             };
             match decision {
-                Decision::RetryAfter(wait) => tokio::time::sleep(wait).await,
+                Decision::RetryAfter(wait) => {
+                    let throttle = retried.and_then(|(kind, throttle)| {
+                        inner.metrics.retry(op.id, kind);
+                        throttle
+                    });
+                    inner
+                        .metrics
+                        .throttle(|| throttle, tokio::time::sleep(wait))
+                        .await;
+                }
                 Decision::RefreshThenRetry(rejected) => {
                     // The token may have expired or been revoked; the next attempt waits for a
                     // new one (shared with every other call that saw the same 401).
@@ -131,7 +163,9 @@ impl Client {
                             "call deadline exceeded"
                         );
                     }
-                    return Err(error);
+                    let result = Err(error);
+                    timer.finish(&result);
+                    return result;
                 }
             }
         }
@@ -158,7 +192,12 @@ impl Client {
         let longest_pause = deadline.map_or(max_retry_after, |deadline| {
             deadline.saturating_duration_since(now).min(max_retry_after)
         });
-        let acquired = before_deadline(deadline, inner.limiter.acquire(longest_pause, deadline))
+        let limiter = &inner.limiter;
+        let acquire = limiter.acquire(longest_pause, deadline);
+        let acquire = inner
+            .metrics
+            .throttle(|| Some(limiter.wait_reason()), acquire);
+        let acquired = before_deadline(deadline, acquire)
             .await
             .ok_or(Outcome::DeadlinePassed)?;
         if let Err(remaining) = acquired {

@@ -9,6 +9,8 @@ mod credential_pair;
 #[cfg(test)]
 mod decode_proptest;
 pub(crate) mod execute;
+mod jitter;
+pub(crate) mod metrics;
 pub(crate) mod rate_limit;
 pub(crate) mod response;
 pub(crate) mod retry;

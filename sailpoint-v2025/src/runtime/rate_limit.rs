@@ -202,6 +202,16 @@ impl Limiter {
         }
     }
 
+    /// Why a caller that has to wait waits now: the shared 429 pause, or pacing (for metrics).
+    pub(crate) fn wait_reason(&self) -> crate::runtime::metrics::ThrottleReason {
+        use crate::runtime::metrics::ThrottleReason;
+        if self.pause_remaining().is_some() {
+            ThrottleReason::RetryAfter
+        } else {
+            ThrottleReason::RateLimit
+        }
+    }
+
     /// Makes every caller of this client wait `wait` before its next request (after a 429),
     /// and in fleet mode every process of the fleet.
     pub(crate) fn pause(&self, wait: Duration) {

@@ -216,7 +216,7 @@ impl RetryConfig {
         // "Equal jitter": never less than half the base, so retries still back off, while
         // spreading clients that failed together.
         let half = base / 2;
-        half + half.mul_f64(fastrand::f64())
+        half + half.mul_f64(crate::runtime::jitter::fraction())
     }
 }
 

@@ -1,12 +1,14 @@
 //! The TLS backend of the HTTP client the SDK builds, chosen by cargo features.
 //!
-//! * `native-tls`: the platform's library (wins when both features are on).
-//! * `rustls` (the default): rustls with the `ring` crypto provider and the platform's
-//!   certificate verifier. reqwest's own `rustls` feature would compile aws-lc (a C build of
-//!   minutes) and its `rustls-no-provider` feature panics when no process-wide provider is
-//!   installed, so the SDK builds the rustls configuration itself: a process-wide
-//!   `CryptoProvider` installed by the application is used when there is one, `ring` otherwise.
-//!   No global state is changed.
+//! * `rustls` (the default): reqwest's own default TLS (its `rustls` feature: rustls with the
+//!   aws-lc-rs provider and the platform's certificate verifier). It is what an application
+//!   using reqwest with its default features already compiles, so the SDK adds no crypto
+//!   library, and it turns on nothing that changes how the application's own
+//!   `reqwest::Client`s are built.
+//! * `ring` (opt-in, for builds without aws-lc): rustls with the `ring` provider, configured
+//!   here, with the platform's verifier. It needs reqwest's `rustls-no-provider` feature, which
+//!   cargo also hands to the application's reqwest: see the crate docs' Features section.
+//! * `native-tls`: the platform's library (wins when several features are on).
 
 use crate::Error;
 
@@ -17,14 +19,16 @@ pub(crate) fn backend(http: reqwest::ClientBuilder) -> Result<reqwest::ClientBui
 }
 
 /// Sets the TLS backend of `http` according to the enabled features.
-#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+#[cfg(all(feature = "ring", not(feature = "native-tls")))]
 pub(crate) fn backend(http: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
     use std::sync::Arc;
 
+    // A process-wide provider installed by the application wins; otherwise ring, without
+    // installing it (no global state is changed).
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let failed = |problem: String| Error::config("TLS", problem, "the `rustls` feature");
+        .unwrap_or_else(|| Arc::new(ring_provider()));
+    let failed = |problem: String| Error::config("TLS", problem, "the `ring` feature");
     let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
         .map_err(|e| failed(format!("the platform certificate verifier failed: {e}")))?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -38,22 +42,44 @@ pub(crate) fn backend(http: reqwest::ClientBuilder) -> Result<reqwest::ClientBui
     Ok(http.tls_backend_preconfigured(config))
 }
 
+/// rustls' ring provider. rustls 0.23.48 deprecates the constructor because ring has no
+/// post-quantum key exchange; that is the documented price of the opt-in `ring` feature (the
+/// default `rustls` feature uses aws-lc-rs and calls no deprecated API), and rustls offers no
+/// other public way to build this provider without installing it process-wide.
+#[cfg(all(feature = "ring", not(feature = "native-tls")))]
+#[allow(deprecated)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+/// Sets the TLS backend of `http` according to the enabled features.
+#[cfg(all(feature = "rustls", not(feature = "ring"), not(feature = "native-tls")))]
+pub(crate) fn backend(http: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(http.tls_backend_rustls())
+}
+
 /// No TLS feature: the build refuses to compile (see the crate-level `compile_error!`).
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[cfg(not(any(feature = "rustls", feature = "ring", feature = "native-tls")))]
 pub(crate) fn backend(http: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
     Ok(http)
 }
 
-#[cfg(all(test, feature = "rustls", not(feature = "native-tls")))]
+#[cfg(all(
+    test,
+    any(feature = "rustls", feature = "ring"),
+    not(feature = "native-tls")
+))]
 mod tests {
     use super::*;
 
-    /// Without any provider installed in the process, the client still builds (with ring):
-    /// reqwest's `rustls-no-provider` alone would panic here.
+    /// The SDK's client builds in a process where nobody installed a rustls provider, and so
+    /// does a plain `reqwest::Client` built after it (the SDK installs nothing and, with the
+    /// default feature, leaves reqwest its own provider).
     #[test]
-    fn a_client_builds_without_a_process_wide_crypto_provider() {
-        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+    fn clients_build_without_a_process_wide_crypto_provider() {
         let http = backend(reqwest::Client::builder()).expect("TLS configured");
         assert!(http.build().is_ok());
+        #[cfg(not(feature = "ring"))]
+        assert!(reqwest::Client::builder().build().is_ok());
     }
 }

@@ -77,15 +77,10 @@ pub struct Journal {
 }
 
 /// Why a journal cannot be opened or written.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum JournalError {
     /// The file exists but is not a classification journal; it was left unchanged.
-    #[error(
-        "{} is not a classification journal ({}: {problem}); it was left unchanged",
-        path.display(),
-        match line { Some(n) => format!("line {n}"), None => "the file".to_string() }
-    )]
     #[non_exhaustive]
     NotAJournal {
         /// The file.
@@ -96,15 +91,45 @@ pub enum JournalError {
         problem: String,
     },
     /// Reading, writing or syncing the file failed.
-    #[error("journal {}: {source}", path.display())]
     #[non_exhaustive]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating system's error.
-        #[source]
         source: io::Error,
     },
+}
+
+// Written out rather than derived: the SDK keeps `thiserror` out of an application's tree.
+impl std::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JournalError::NotAJournal {
+                path,
+                line,
+                problem,
+            } => {
+                write!(f, "{} is not a classification journal (", path.display())?;
+                match line {
+                    Some(n) => write!(f, "line {n}")?,
+                    None => f.write_str("the file")?,
+                }
+                write!(f, ": {problem}); it was left unchanged")
+            }
+            JournalError::Io { path, source } => {
+                write!(f, "journal {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for JournalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            JournalError::NotAJournal { .. } => None,
+            JournalError::Io { source, .. } => Some(source),
+        }
+    }
 }
 
 impl std::fmt::Debug for Journal {
