@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::runtime::auth::{Authenticator, Bearer};
-use crate::runtime::config::{ClientBuilder, Endpoints};
-use crate::runtime::rate_limit::Limiter;
+use crate::runtime::config::{ClientBuilder, Endpoints, Resolved};
+use crate::runtime::limiter::Limiter;
 use crate::runtime::response::ResponseReader;
 use crate::runtime::retry_budget::RetryTokens;
 use crate::{Error, RetryConfig};
@@ -94,7 +94,7 @@ impl Client {
         let resolved = builder.resolve()?;
         let limiter = Limiter::new(&builder.rate_limit)?;
         // Fleet mode (SAIL_REDIS_URL, .shared_rate_limit()): runtime/shared_limit.rs.
-        let limiter = crate::runtime::shared_limit::attach(limiter, &builder, &resolved)?;
+        let limiter = attach_shared_limit(limiter, &builder, &resolved)?;
         let (http, attempt_timeout) = match builder.http_client.clone() {
             Some(http) => (http, None),
             None => (
@@ -167,5 +167,52 @@ impl Client {
                 max_response_bytes: self.inner.reader.max_response_bytes,
             },
         )
+    }
+}
+
+/// Connects `limiter` to the fleet's store when one is configured (builder, then
+/// [`ENV_REDIS_URL`](crate::ENV_REDIS_URL)). No I/O: the store is first asked on the first call.
+fn attach_shared_limit(
+    limiter: Limiter,
+    builder: &ClientBuilder,
+    resolved: &Resolved,
+) -> Result<Limiter, Error> {
+    #[cfg(feature = "redis")]
+    {
+        let (shared, looked_at) = match &builder.shared_rate_limit {
+            Some(shared) => (shared.clone(), "builder .shared_rate_limit()"),
+            None => match builder.env_var(crate::ENV_REDIS_URL) {
+                Some(url) => (
+                    crate::runtime::shared_limit::SharedRateLimit::redis(url),
+                    crate::ENV_REDIS_URL,
+                ),
+                None => return Ok(limiter),
+            },
+        };
+        let store = crate::runtime::shared_limit::store::SharedLimiter::new(
+            &shared,
+            &builder.rate_limit,
+            &resolved.endpoints.host,
+            &resolved.credentials,
+            looked_at,
+        )?;
+        Ok(limiter.with_shared(store))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = resolved;
+        if builder.env_var(crate::ENV_REDIS_URL).is_some() {
+            return Err(Error::config(
+                "shared rate limit",
+                format!(
+                    "{} is set, but this build of sailpoint-v2025 has no fleet mode: \
+                     enable the crate feature `redis` (or unset {})",
+                    crate::ENV_REDIS_URL,
+                    crate::ENV_REDIS_URL
+                ),
+                crate::ENV_REDIS_URL,
+            ));
+        }
+        Ok(limiter)
     }
 }

@@ -266,18 +266,18 @@ async fn prism_rejects_requests_that_break_the_contract() {
         "sl-violations names the parameter: {violations}"
     );
 
-    // And the facade reports such a rejection as an error carrying the status: prove it with a
-    // base URL whose path Prism does not know (the SDK appends `/v2025` to it).
-    let client = client(&format!("{prism}/not-sailpoint"));
-    let err = client
-        .send_classify_machine_account(ACCOUNT_ID)
-        .send()
-        .await
-        .expect_err("a request Prism cannot route fails");
-    assert_eq!(
-        err.status(),
-        Some(reqwest::StatusCode::NOT_FOUND),
-        "the facade surfaces Prism's status: {err:?}"
+    // A base URL whose path is not the tenant's API root never reaches Prism (or ISC): the
+    // SDK would append `/v2025` to it, so it refuses it when the client is built, naming the
+    // path (statuses from the server are surfaced as typed errors: facade_errors.rs).
+    let err = common::isolated_builder()
+        .base_url(format!("{prism}/not-sailpoint"))
+        .access_token("static-token")
+        .build()
+        .expect_err("a base URL with a path is refused");
+    assert!(
+        matches!(err, sailpoint_v2025::Error::Config { .. })
+            && err.to_string().contains("/not-sailpoint"),
+        "a configuration error naming the path: {err}"
     );
 }
 

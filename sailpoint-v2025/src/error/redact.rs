@@ -18,6 +18,11 @@
 //!   `client_id:client_secret` (HTTP Basic authentication's form) are secrets too, matched in all
 //!   the forms above.
 //!
+//! Limit: text decoded one layer is read one way. A stray `%` or `\\` just before a secret
+//! escaped twice (`%` + `0A%255C...`, `%0` + `A%255C...`) turns the secret's first characters
+//! into another escape (`%0A`), so that secret is not found; a server echoing what it received never
+//! produces such text (its own `%` would be `%25`).
+//!
 //! Each match is replaced by `[REDACTED]`. Text that was decoded from a body (the strings of a
 //! typed error body) is redacted again after decoding (`Redactor::redact_json`), so one more
 //! layer of escaping in the body does not hide a secret either.

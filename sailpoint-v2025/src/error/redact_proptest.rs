@@ -106,6 +106,10 @@ proptest! {
         prefix in "\\PC{0,24}",
         suffix in "\\PC{0,24}",
     ) {
+        // A stray escape character just before the encoded secret makes the text ambiguous
+        // (`%` + `0A%25...` reads as `%0A`, `%0` + `A...` too): the documented limit of
+        // redact.rs. An escape is at most 6 characters (`\u0041`), so 5 before the secret.
+        prop_assume!(!prefix.chars().rev().take(5).any(|c| c == '%' || c == '\\'));
         let echo = format!("{prefix}{}{suffix}", encode(&secret, &client_id, how));
         let body = body(&echo, shape);
         let redactor = Redactor::client_credentials(&client_id, &secret);

@@ -42,7 +42,7 @@ const LIST_ACCOUNTS: Operation = Operation {
 /// // Every account of a source, page by page as the loop reaches it:
 /// let mut accounts = client
 ///     .list_accounts()
-///     .filters(r#"sourceId eq "2c9180835d2e5168015d32f890ca1581""#)
+///     .filters(r#"sourceId eq "2c9180835d2e5168015d32f890ca0001""#)
 ///     .stream();
 /// while let Some(account) = accounts.try_next().await? {
 ///     println!("{:?} of {:?}: {:?}", account.id, accounts.total(), account.name);

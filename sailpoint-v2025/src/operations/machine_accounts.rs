@@ -40,7 +40,7 @@ const GET_MACHINE_ACCOUNT: Operation = Operation {
 /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
 /// let mut machines = client
 ///     .list_machine_accounts()
-///     .filters(r#"source.id eq "2c9180835d2e5168015d32f890ca1581""#)
+///     .filters(r#"source.id eq "2c9180835d2e5168015d32f890ca0001""#)
 ///     .stream();
 /// while let Some(machine) = machines.try_next().await? {
 ///     println!("{:?} ({}) of {:?}", machine.name, machine.classification_method, machines.total());

@@ -158,10 +158,7 @@ impl fmt::Debug for ClientBuilder {
             .field("environment", &self.environment.as_ref().map(|_| Redacted))
             .field("config_file", &self.config_file)
             // Fleet mode: the store's URL without its password (runtime/shared_limit.rs).
-            .field(
-                "shared_rate_limit",
-                &crate::runtime::shared_limit::shown(self),
-            )
+            .field("shared_rate_limit", &shown(self))
             .finish()
     }
 }
@@ -707,6 +704,38 @@ impl ConfigFile {
             ),
             other_keys: Default::default(),
         }))
+    }
+}
+
+/// Fleet mode's builder setting.
+#[cfg(feature = "redis")]
+impl ClientBuilder {
+    /// Shares the rate limit and the 429 pause with every other process on this tenant,
+    /// `client_id` and API version through Redis (fleet mode; see [`SharedRateLimit`](crate::SharedRateLimit)).
+    /// Wins over [`ENV_REDIS_URL`](crate::ENV_REDIS_URL).
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn shared_rate_limit(
+        mut self,
+        shared: impl Into<crate::runtime::shared_limit::SharedRateLimit>,
+    ) -> Self {
+        self.shared_rate_limit = Some(shared.into());
+        self
+    }
+}
+
+/// The builder's fleet-mode setting for its `Debug` (the URL's password redacted).
+pub(crate) fn shown(builder: &ClientBuilder) -> Option<&dyn std::fmt::Debug> {
+    #[cfg(feature = "redis")]
+    {
+        builder
+            .shared_rate_limit
+            .as_ref()
+            .map(|shared| shared as &dyn std::fmt::Debug)
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let _ = builder;
+        None
     }
 }
 

@@ -105,20 +105,27 @@ impl fmt::Display for Saw<'_> {
     }
 }
 
-/// The environment variables among `names` that look meant for this SDK (`SAIL_*` or
-/// `SAILPOINT_*`, any case) but are not read by it, in name order.
+/// The environment variables among `names` that look meant for this SDK but are not read by
+/// it, in name order: every unknown `SAIL_*` (this SDK's prefix, any case), and a `SAILPOINT_*`
+/// only when it names a setting of ours (`SAILPOINT_BASE_URL`), since other tools (and test
+/// harnesses) use that prefix for their own variables.
 pub(crate) fn unknown_env_vars<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<UnknownName> {
     let mut unknown: Vec<UnknownName> = names
         .into_iter()
-        .filter(|name| {
+        .filter(|name| !KNOWN_ENV_VARS.contains(name))
+        .filter_map(|name| {
             let upper = name.to_ascii_uppercase();
-            (upper.starts_with("SAIL_") || upper.starts_with("SAILPOINT_"))
-                && !KNOWN_ENV_VARS.contains(name)
-        })
-        .map(|name| UnknownName {
-            place: Place::Environment,
-            name: name.to_owned(),
-            hint: hint(name, KNOWN_ENV_VARS),
+            let hint = hint(name, KNOWN_ENV_VARS);
+            let meant_for_us = if upper.starts_with("SAILPOINT_") {
+                hint.is_some()
+            } else {
+                upper.starts_with("SAIL_")
+            };
+            meant_for_us.then(|| UnknownName {
+                place: Place::Environment,
+                name: name.to_owned(),
+                hint,
+            })
         })
         .collect();
     unknown.sort_by(|a, b| a.name.cmp(&b.name));
@@ -257,6 +264,13 @@ mod tests {
         ]);
         let names: Vec<&str> = unknown.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, ["SAILPOINT_CLIENT_ID", "SAIL_TENANT"]);
+        // Other tools' (and test harnesses') SAILPOINT_* variables are not ours to report.
+        let others = unknown_env_vars([
+            "SAILPOINT_PRISM_URL",
+            "SAILPOINT_TEST_REDIS_URL",
+            "SAILPOINT_REQUIRE_REDIS",
+        ]);
+        assert!(others.is_empty(), "{others:?}");
     }
 
     #[test]

@@ -19,11 +19,8 @@ use std::time::Duration;
 #[cfg(feature = "redis")]
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::Error;
 #[cfg(feature = "redis")]
 use crate::RateLimit;
-use crate::runtime::config::{ClientBuilder, Resolved};
-use crate::runtime::rate_limit::Limiter;
 
 #[cfg(feature = "redis")]
 pub(crate) mod store;
@@ -153,71 +150,6 @@ impl SharedRateLimit {
     }
 }
 
-/// Fleet mode's builder setting.
-#[cfg(feature = "redis")]
-impl ClientBuilder {
-    /// Shares the rate limit and the 429 pause with every other process on this tenant,
-    /// `client_id` and API version through Redis (fleet mode; see [`SharedRateLimit`]).
-    /// Wins over [`ENV_REDIS_URL`].
-    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-    pub fn shared_rate_limit(mut self, shared: impl Into<SharedRateLimit>) -> Self {
-        self.shared_rate_limit = Some(shared.into());
-        self
-    }
-}
-
-/// Connects `limiter` to the fleet's store when one is configured (builder, then
-/// [`ENV_REDIS_URL`]). No I/O: the store is first asked on the first call.
-pub(crate) fn attach(
-    limiter: Limiter,
-    builder: &ClientBuilder,
-    resolved: &Resolved,
-) -> Result<Limiter, Error> {
-    #[cfg(feature = "redis")]
-    {
-        let (shared, looked_at) = match &builder.shared_rate_limit {
-            Some(shared) => (shared.clone(), "builder .shared_rate_limit()"),
-            None => match builder.env_var(ENV_REDIS_URL) {
-                Some(url) => (SharedRateLimit::redis(url), ENV_REDIS_URL),
-                None => return Ok(limiter),
-            },
-        };
-        let store = store::SharedLimiter::new(&shared, &builder.rate_limit, resolved, looked_at)?;
-        Ok(limiter.with_shared(store))
-    }
-    #[cfg(not(feature = "redis"))]
-    {
-        let _ = resolved;
-        if builder.env_var(ENV_REDIS_URL).is_some() {
-            return Err(Error::config(
-                "shared rate limit",
-                format!(
-                    "{ENV_REDIS_URL} is set, but this build of sailpoint-v2025 has no fleet mode: \
-                     enable the crate feature `redis` (or unset {ENV_REDIS_URL})"
-                ),
-                ENV_REDIS_URL,
-            ));
-        }
-        Ok(limiter)
-    }
-}
-
-/// The builder's fleet-mode setting for its `Debug` (the URL's password redacted).
-pub(crate) fn shown(builder: &ClientBuilder) -> Option<&dyn std::fmt::Debug> {
-    #[cfg(feature = "redis")]
-    {
-        builder
-            .shared_rate_limit
-            .as_ref()
-            .map(|shared| shared as &dyn std::fmt::Debug)
-    }
-    #[cfg(not(feature = "redis"))]
-    {
-        let _ = builder;
-        None
-    }
-}
-
 /// The fallback limit: `1 / processes` of `limit` (at least one request per period).
 #[cfg(feature = "redis")]
 pub(crate) fn fallback_limit(limit: &RateLimit, processes: u32) -> RateLimit {
@@ -262,6 +194,7 @@ pub(crate) fn shown_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ClientBuilder;
 
     fn builder_with_redis_env(url: &str) -> ClientBuilder {
         ClientBuilder::default()
@@ -278,7 +211,7 @@ mod tests {
         let err = builder_with_redis_env("redis://:pw-123@127.0.0.1:6379")
             .build()
             .expect_err("refused");
-        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(matches!(err, crate::Error::Config { .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains(ENV_REDIS_URL), "{text}");
         assert!(text.contains("`redis`"), "{text}");

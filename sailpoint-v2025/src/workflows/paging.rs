@@ -214,7 +214,9 @@ where
         }
     });
     PagedStream {
-        items: items.boxed(),
+        // Fused: a consumer that polls again after the end (a `chain` after the first page,
+        // a `select`) gets `None` again, never a panic.
+        items: items.fuse().boxed(),
         total,
     }
 }
@@ -287,6 +289,24 @@ mod tests {
             let log = log.lock().unwrap();
             assert_eq!(log.len(), pages, "n={n} total={report_total}: {log:?}");
             assert!(log[0].count && log[1..].iter().all(|q| !q.count));
+        }
+    }
+
+    #[test]
+    fn polling_after_the_end_yields_none_again() {
+        for n in [0, 7] {
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let mut stream = paged(Ok((0, 250)), no_key, numbers(n, true, Arc::clone(&log)));
+            let tail = block(async {
+                while stream.next().await.is_some() {}
+                (stream.next().await.is_none(), stream.next().await.is_none())
+            });
+            assert_eq!(tail, (true, true), "n={n}");
+            assert_eq!(
+                log.lock().unwrap().len(),
+                1,
+                "no request after the end (n={n})"
+            );
         }
     }
 

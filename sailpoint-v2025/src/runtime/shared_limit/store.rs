@@ -13,8 +13,7 @@ use tokio::time::Instant;
 
 use super::{SharedRateLimit, fallback_limit, shown_url};
 use crate::runtime::auth::Credentials;
-use crate::runtime::config::Resolved;
-use crate::runtime::rate_limit::Limiter;
+use crate::runtime::pause::SharedPause;
 use crate::{Error, RateLimit};
 
 /// The GCRA and pause script (see the file for its protocol).
@@ -37,7 +36,7 @@ const PAUSED: i64 = 0;
 const RESERVED: i64 = 1;
 const TOO_FAR: i64 = 2;
 
-/// The fleet-mode part of a client's [`Limiter`]; clones share everything.
+/// The fleet-mode part of a client's `Limiter`; clones share everything.
 #[derive(Clone)]
 pub(crate) struct SharedLimiter {
     inner: Arc<Inner>,
@@ -91,7 +90,8 @@ impl SharedLimiter {
     pub(crate) fn new(
         shared: &SharedRateLimit,
         limit: &RateLimit,
-        resolved: &Resolved,
+        host: &str,
+        credentials: &Credentials,
         looked_at: &'static str,
     ) -> Result<Self, Error> {
         let raw = shared.url.expose_secret().trim();
@@ -155,13 +155,13 @@ impl SharedLimiter {
             .quota()?
             .map(governor::RateLimiter::direct);
 
-        let identity = match &resolved.credentials {
+        let identity = match credentials {
             Credentials::ClientCredentials { client_id, .. } => client_id.as_str(),
             // A bearer token's client id is unknown here, and the token is a secret.
             Credentials::AccessToken(_) => "access-token",
         };
         let mut hash = sha1_smol::Sha1::new();
-        for part in [resolved.endpoints.host.as_str(), identity, API_VERSION] {
+        for part in [host, identity, API_VERSION] {
             hash.update(part.as_bytes());
             hash.update(b"\n");
         }
@@ -193,17 +193,17 @@ impl SharedLimiter {
     }
 
     /// Waits until a request may be sent under the fleet's limit (the contract of
-    /// [`Limiter::acquire`]): past any shared pause, then for a reserved slot; or, while the
+    /// `Limiter::acquire`): past any shared pause, then for a reserved slot; or, while the
     /// store does not answer, for a slot of the local fallback limit.
     pub(crate) async fn acquire(
         &self,
-        limiter: &Limiter,
+        pause: &SharedPause,
         longest_wait: Duration,
         deadline: Option<Instant>,
     ) -> Result<(), Duration> {
         let inner = &self.inner;
         loop {
-            if let Some(until) = limiter.pause_remaining() {
+            if let Some(until) = pause.remaining() {
                 let remaining = until.saturating_duration_since(Instant::now());
                 if remaining > longest_wait {
                     return Err(remaining);
@@ -215,7 +215,7 @@ impl SharedLimiter {
                 if let Some(fallback) = &inner.fallback {
                     fallback.until_ready().await;
                 }
-                if limiter.pause_remaining().is_none() {
+                if pause.remaining().is_none() {
                     return Ok(());
                 }
                 continue;
@@ -229,11 +229,11 @@ impl SharedLimiter {
                         tokio::time::sleep(wait).await;
                     }
                     // A 429 may have paused everyone while we waited for the slot.
-                    if limiter.pause_remaining().is_none() {
+                    if pause.remaining().is_none() {
                         return Ok(());
                     }
                 }
-                Ok(Verdict::Paused(remaining)) => limiter.pause_locally(remaining),
+                Ok(Verdict::Paused(remaining)) => pause.hold(remaining),
                 // Further than the deadline: the execution path drops this wait at the deadline.
                 Ok(Verdict::TooFar(wait)) => tokio::time::sleep(wait).await,
                 Err(problem) => inner.health.fell_back(inner, &problem),
