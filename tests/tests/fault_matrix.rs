@@ -221,6 +221,12 @@ async fn a_failed_refresh_keeps_using_the_still_valid_token() {
     let api = server.api_requests();
     assert_eq!(api.len(), 2);
     assert_eq!(api[1].header("authorization"), Some("Bearer first"));
+    // The refresh runs in the background (it never delays a call): wait until it has reached
+    // the server, then there is exactly one.
+    let waited = Instant::now();
+    while server.token_requests() < 2 && waited.elapsed() < GENEROUS {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(server.token_requests(), 2, "one refresh attempt");
 }
 
