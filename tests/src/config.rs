@@ -141,6 +141,7 @@ pub(crate) struct Settings {
 pub struct EmulatorBuilder {
     demo_client: bool,
     demo_accounts: bool,
+    port: u16,
     settings: Settings,
 }
 
@@ -149,6 +150,7 @@ impl Default for EmulatorBuilder {
         Self {
             demo_client: true,
             demo_accounts: true,
+            port: 0,
             settings: Settings {
                 clients: Vec::new(),
                 accounts: Vec::new(),
@@ -292,13 +294,26 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Binds `127.0.0.1` on an ephemeral port and starts serving.
+    /// The port to listen on at `127.0.0.1` (default 0: a free port the
+    /// system picks, which tests want; [`Emulator::base_url`] tells it).
+    /// A fixed port is for a long-lived emulator other programs are pointed
+    /// at, such as the `sailpoint-v2025-emulator` binary's `--port`; a port
+    /// in use makes [`EmulatorBuilder::start`] fail with
+    /// [`io::ErrorKind::AddrInUse`].
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds `127.0.0.1` on the [port](EmulatorBuilder::port) (by default an
+    /// ephemeral one) and starts serving.
     ///
     /// Must be called from within a tokio runtime (multi-thread or
     /// current-thread); otherwise returns an error. The server runs as tasks
     /// on that runtime until the [`Emulator`] is dropped or shut down.
     pub async fn start(self) -> io::Result<Emulator> {
-        Emulator::start_with(self.into_settings()).await
+        let port = self.port;
+        Emulator::start_with(self.into_settings(), port).await
     }
 
     pub(crate) fn into_settings(self) -> Settings {

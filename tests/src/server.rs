@@ -69,9 +69,9 @@ impl Emulator {
         demo::accounts()
     }
 
-    pub(crate) async fn start_with(settings: Settings) -> io::Result<Emulator> {
+    pub(crate) async fn start_with(settings: Settings, port: u16) -> io::Result<Emulator> {
         tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(settings));
         let router = router(Arc::clone(&shared));
