@@ -18,7 +18,8 @@ use crate::{Error, RetryConfig};
 /// Build one with [`Client::builder`] or [`Client::from_env`].
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), sailpoint_v2025::Error> {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = sailpoint_v2025::Client::from_env()?;
 /// let result = client
 ///     .send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")

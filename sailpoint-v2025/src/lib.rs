@@ -29,12 +29,13 @@
 //! ```no_run
 //! use sailpoint_v2025::{ClassificationMode, Client, Error, RetryConfig};
 //!
-//! # async fn run() -> Result<(), Error> {
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // From SAIL_BASE_URL / SAIL_CLIENT_ID / SAIL_CLIENT_SECRET, else ./config.json:
 //! let client = Client::from_env()?;
 //!
-//! // Or explicitly:
-//! let client = Client::builder()
+//! // Or explicitly (building sends nothing; the token is fetched by the first call):
+//! let acme = Client::builder()
 //!     .tenant("acme") // https://acme.api.identitynow.com
 //!     .client_credentials("client-id", "client-secret")
 //!     .retry(RetryConfig::default())

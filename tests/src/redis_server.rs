@@ -29,9 +29,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// ```no_run
 /// use sailpoint_v2025_testkit::RedisServer;
 ///
+/// # fn main() -> std::io::Result<()> {
 /// let redis = RedisServer::start()?;
 /// println!("SAIL_REDIS_URL={}", redis.url());
-/// # Ok::<(), std::io::Error>(())
+/// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct RedisServer {

@@ -15,7 +15,8 @@
 //!    --workspace` (`packaging.rs`)
 //! 7. **packaged crates, fresh project**: the publishable packages unpacked from their `.crate`
 //!    files and built together in a fresh project outside the workspace that follows the
-//!    published READMEs: their `cargo add` lines and every Rust program (`fresh_project.rs`);
+//!    published READMEs: their `cargo add` lines and every Rust program, plus the rustdoc's
+//!    `no_run` programs and the testkit's emulator binary (`fresh_project.rs`);
 //!    this replaces cargo's per-package verification, which costs about four cold builds
 //! 8. **drop-in dependency** (`drop_in.rs`): in a typical application (reqwest with its
 //!    defaults, tokio, serde) the SDK's default features add at most 25 crates and no crypto
@@ -27,10 +28,15 @@
 //!     missing, on a free loopback port without persistence, its URL passed as
 //!     `SAILPOINT_TEST_REDIS_URL` (with `SAILPOINT_REQUIRE_REDIS=1`: a missing Redis fails the
 //!     tests; `redis_server.rs`)
-//! 12. **tests**: `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without
+//! 12. **documented programs run**: every program of step 7's fresh project (the READMEs'
+//!     Rust programs and the rustdoc's `no_run` examples) run there, each in a fresh directory
+//!     with the files the programs read, against the packaged testkit's
+//!     `sailpoint-v2025-emulator` with the variables it prints (and `REDIS_URL`): each must exit
+//!     0 (`doc_programs.rs`)
+//! 13. **tests**: `cargo nextest run --workspace --no-fail-fast` (or `cargo test` without
 //!     nextest), with `SAILPOINT_PRISM_URL` pointing at Prism
-//! 13. **doctests**: `cargo test --workspace --doc`, with the same variable
-//! 14. **stop Redis** and **stop Prism**, and on every other path too: guards kill them on drop,
+//! 14. **doctests**: `cargo test --workspace --doc`, with the same variable
+//! 15. **stop Redis** and **stop Prism**, and on every other path too: guards kill them on drop,
 //!     and a watcher beside each stops it even when this process is killed (Ctrl-C, SIGKILL).
 //!
 //! Steps are numbered as they run, so a step added here needs no total updated elsewhere.
@@ -123,7 +129,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
     steps.run("cargo publish --dry-run", || {
         crate::packaging::publish_dry_run(&root)
     })?;
-    steps.run("packaged crates, fresh project", || {
+    let documented = steps.run("packaged crates, fresh project", || {
         crate::fresh_project::packaged_crates_build(&root)
     })?;
     steps.run("drop-in dependency", || crate::drop_in::check(&root))?;
@@ -152,6 +158,9 @@ pub fn run(args: &TestArgs) -> Result<()> {
     // Fleet mode's tests need Redis; dropped on every path out of this function: stops it.
     let redis = steps.run("start Redis", || {
         crate::redis_server::RedisServer::start(&root)
+    })?;
+    steps.run("documented programs run", || {
+        documented.run(crate::redis_server::url())
     })?;
     steps.run("tests", || run_tests(&root, prism_url.as_deref()))?;
     steps.run("doctests", || {

@@ -11,6 +11,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 use crate::command::{cargo, run_command};
+use crate::doc_programs::{self, Runnable};
 use crate::workspace::{Member, Workspace};
 
 /// The facade's README: the crates.io page whose instructions the project follows.
@@ -191,7 +192,11 @@ pub fn in_dir<'a>(command: &'a mut Command, dir: &Path) -> &'a mut Command {
 /// (examples see dev-dependencies, so `cargo add --dev` lines count). This is the packages'
 /// verification too: each builds from its own files, with its default features. The project
 /// and its target directory have stable names, so reruns are incremental.
-pub fn packaged_crates_build(root: &Path) -> Result<()> {
+///
+/// The project also gets the `no_run` programs of the rustdoc (one example,
+/// `doc_programs.rs`) and the packaged testkit's emulator binary, so that the step
+/// "documented programs run" can run them all as a reader would.
+pub fn packaged_crates_build(root: &Path) -> Result<BuiltPrograms> {
     let work = packaged_work_dir(root);
     let patch = unpack_packages(root, &work)?;
     let unpacked = |name: &str| {
@@ -203,6 +208,7 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
 
     let mut cargo_adds = Vec::new();
     let mut programs = Vec::new();
+    let mut origins = Vec::new();
     for readme in std::iter::once(README).chain(OTHER_READMES) {
         let path = root.join(readme);
         let text =
@@ -218,6 +224,7 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
                     n + 1
                 );
             }
+            origins.push(format!("{readme}, Rust block {}", n + 1));
         }
         for args in &found.cargo_adds {
             cargo_adds.extend(localize(args, unpacked));
@@ -234,20 +241,74 @@ pub fn packaged_crates_build(root: &Path) -> Result<()> {
         &cargo_adds,
         &programs,
     )?;
+    let rustdoc = doc_programs::rustdoc_programs(root)?;
+    let examples = project.join("examples");
+    let combined = examples.join(format!("{}.rs", doc_programs::RUSTDOC_EXAMPLE));
+    fs::write(&combined, doc_programs::combined_example(&rustdoc))
+        .with_context(|| format!("writing {}", combined.display()))?;
+    let Some(testkit) = unpacked(TESTKIT) else {
+        bail!("{TESTKIT} is not among the packaged crates");
+    };
+    let emulator = examples.join(format!("{}.rs", doc_programs::EMULATOR_EXAMPLE));
+    fs::copy(testkit.join(doc_programs::EMULATOR_SOURCE), &emulator).with_context(|| {
+        format!(
+            "copying the packaged {TESTKIT}'s {}",
+            doc_programs::EMULATOR_SOURCE
+        )
+    })?;
+
+    let target = work.join("target");
     run_command(
         in_dir(
             cargo(root).args(["build", "--quiet", "--examples"]),
             &project,
         )
-        .env("CARGO_TARGET_DIR", work.join("target")),
+        .env("CARGO_TARGET_DIR", &target),
     )?;
     println!(
-        "{} `cargo add` commands and {} programs of the published READMEs build in a fresh \
-         project from the packaged crates",
+        "{} `cargo add` commands and {} programs of the published READMEs, and {} `no_run` \
+         programs of the rustdoc, build in a fresh project from the packaged crates",
         cargo_adds.len(),
-        programs.len()
+        programs.len(),
+        rustdoc.len()
     );
-    Ok(())
+    let built = target.join("debug").join("examples");
+    let mut runnables: Vec<Runnable> = origins
+        .into_iter()
+        .enumerate()
+        .map(|(n, origin)| Runnable {
+            origin,
+            binary: built.join(format!("program_{}", n + 1)),
+            env: Vec::new(),
+        })
+        .collect();
+    runnables.extend(Runnable::rustdoc(&built, &rustdoc));
+    Ok(BuiltPrograms {
+        work,
+        emulator: built.join(doc_programs::EMULATOR_EXAMPLE),
+        programs: runnables,
+    })
+}
+
+/// The testkit package, whose emulator binary the documented programs run against.
+const TESTKIT: &str = "sailpoint-v2025-testkit";
+
+/// What [`packaged_crates_build`] built for the step that runs the documented programs.
+#[derive(Debug)]
+pub struct BuiltPrograms {
+    /// The packaged-crates work directory (the programs run in folders under it).
+    pub work: PathBuf,
+    /// The emulator binary, built from the packaged testkit's source.
+    pub emulator: PathBuf,
+    /// The READMEs' programs, then the rustdoc's.
+    pub programs: Vec<Runnable>,
+}
+
+impl BuiltPrograms {
+    /// Runs every program against the emulator (`doc_programs::run`).
+    pub fn run(&self, redis_url: Option<&str>) -> Result<()> {
+        doc_programs::run(&self.work, &self.emulator, &self.programs, redis_url)
+    }
 }
 
 /// The directory of the packaged-crates projects of this checkout (stable, so reruns are

@@ -13,6 +13,9 @@
 //!   packaging, unit, integration and Prism contract tests); `.ci/run` calls it.
 //! * `cargo xtask build-time [--enforce]` times a cold build of a new project depending on the
 //!   SDK next to a reqwest + tokio + serde one.
+//! * `cargo xtask doc-programs` packages the crates and runs every program of the published
+//!   READMEs and every `no_run` example of the rustdoc against the packaged emulator binary, as
+//!   `cargo xtask test` does (without its Redis: fleet mode's program then paces alone).
 //! * `cargo xtask bench-fleet` runs fleet mode's benchmark (four classify processes sharing
 //!   the rate limit through Redis).
 
@@ -22,6 +25,7 @@ mod build_time;
 mod ci;
 mod command;
 mod compile_check;
+mod doc_programs;
 mod drop_in;
 mod fresh_project;
 mod generate;
@@ -65,6 +69,9 @@ enum Command {
     BuildTime(build_time::BuildTimeArgs),
     /// Fleet mode's benchmark: four classify processes sharing the limit through Redis.
     BenchFleet,
+    /// Package the crates, build the READMEs' programs and the rustdoc's `no_run` examples in
+    /// a fresh project, and run each against the packaged emulator binary.
+    DocPrograms,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +82,7 @@ fn main() -> ExitCode {
         Command::Test(args) => ci::run(&args),
         Command::BuildTime(args) => build_time::run(&args),
         Command::BenchFleet => bench_fleet::run(),
+        Command::DocPrograms => doc_programs::package_build_and_run(),
         Command::WholeApi(args) => whole_api::run(&args),
     };
     match result {

@@ -47,6 +47,11 @@ pub(crate) struct RedisServer {
     stopped: bool,
 }
 
+/// The URL of the server this process started, once it answers.
+pub(crate) fn url() -> Option<&'static str> {
+    URL.get().map(String::as_str)
+}
+
 /// The tests' environment: the server's URL and that Redis is required.
 pub(crate) fn add_env(command: &mut Command) -> &mut Command {
     match URL.get() {

@@ -133,11 +133,20 @@ impl Client {
     /// **Retries:** a read, idempotent: retried on every retryable failure.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
-    /// let config = client
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
+    /// use sailpoint_v2025::ErrorKind;
+    ///
+    /// match client
     ///     .get_machine_classification_config("2c9180835d2e5168015d32f890ca0001")
-    ///     .await?;
-    /// println!("enabled: {}, method: {:?}", config.enabled, config.classification_method);
+    ///     .await
+    /// {
+    ///     Ok(config) => println!("enabled: {}, method: {:?}", config.enabled, config.classification_method),
+    ///     // A source that never had a config set.
+    ///     Err(err) if err.error_kind() == ErrorKind::NotFound => println!("no config"),
+    ///     Err(err) => return Err(err.into()),
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn get_machine_classification_config(
@@ -155,7 +164,9 @@ impl Client {
     /// retryable failure.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// use sailpoint_v2025::{
     ///     MachineClassificationConfig, MachineClassificationConfigClassificationMethod,
     ///     MachineClassificationCriteriaLevel1, MachineClassificationCriteriaOperation,
@@ -193,7 +204,9 @@ impl Client {
     /// failure.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// client
     ///     .delete_machine_classification_config("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;

@@ -24,7 +24,9 @@ operation_request! {
     /// `Send + 'static`: they can be spawned or stored.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// let task = tokio::spawn(client.send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001").send());
     /// let result = task.await??;
     /// println!("machine: {}", result.is_machine);
@@ -82,7 +84,9 @@ impl Client {
     /// [`RetryConfig`](crate::RetryConfig).
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// use sailpoint_v2025::ClassificationMode;
     ///
     /// let r = client.send_classify_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001").await?;

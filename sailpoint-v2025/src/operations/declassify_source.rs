@@ -60,7 +60,9 @@ impl Client {
     /// **Experimental upstream:** the `X-SailPoint-Experimental: true` header is sent for you.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// client
     ///     .send_declassify_machine_account_from_source("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;

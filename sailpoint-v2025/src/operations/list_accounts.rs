@@ -30,7 +30,9 @@ const LIST_ACCOUNTS: Operation = Operation {
 /// ```no_run
 /// use futures::TryStreamExt;
 ///
-/// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let client = sailpoint_v2025::Client::from_env()?;
 /// // One page of 50:
 /// let page = client
 ///     .list_accounts()

@@ -37,7 +37,9 @@ const GET_MACHINE_ACCOUNT: Operation = Operation {
 /// ```no_run
 /// use futures::TryStreamExt;
 ///
-/// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let client = sailpoint_v2025::Client::from_env()?;
 /// let mut machines = client
 ///     .list_machine_accounts()
 ///     .filters(r#"source.id eq "2c9180835d2e5168015d32f890ca0001""#)
@@ -176,13 +178,15 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for an id that is not one path segment (before any request),
-    /// otherwise the typed error of the last attempt (404 for an account that is not a machine
-    /// account is [`Error::UnexpectedStatus`]).
+    /// otherwise the typed error of the last attempt ([`Error::NotFound`] for an account that is
+    /// not a machine account).
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// let machine = client
-    ///     .get_machine_account("2c9180857a1b4f1e017a1b5c0e3a0001")
+    ///     .get_machine_account("2c9180857a1b4f1e017a1b5c0e3a0004")
     ///     .await?;
     /// println!("{:?} classified by {}", machine.name, machine.classification_method);
     /// # Ok(()) }

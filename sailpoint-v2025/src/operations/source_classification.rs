@@ -139,7 +139,9 @@ impl Client {
     /// **Experimental upstream:** the `X-SailPoint-Experimental: true` header is sent for you.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// let started = client
     ///     .send_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;
@@ -163,9 +165,14 @@ impl Client {
     /// **Retries:** a read, idempotent: retried on every retryable failure.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
+    /// let source = "2c9180835d2e5168015d32f890ca0001";
+    /// // A source has a status once a job was started (a 404 before).
+    /// client.send_classify_machine_account_from_source(source).await?;
     /// let status = client
-    ///     .get_classify_machine_account_from_source_status("2c9180835d2e5168015d32f890ca0001")
+    ///     .get_classify_machine_account_from_source_status(source)
     ///     .await?;
     /// if let Some(counts) = &status.counts {
     ///     println!("{:?}: {}/{}", status.status, counts.completed, counts.expected);
@@ -187,7 +194,9 @@ impl Client {
     /// retryable failure.
     ///
     /// ```no_run
-    /// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let client = sailpoint_v2025::Client::from_env()?;
     /// client
     ///     .delete_classify_machine_account_from_source("2c9180835d2e5168015d32f890ca0001")
     ///     .await?;

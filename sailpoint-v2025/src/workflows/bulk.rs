@@ -37,7 +37,9 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// * Items arrive as calls complete; [`ordered(true)`](Self::ordered) yields them in input order.
 ///
 /// ```no_run
-/// # async fn run(client: sailpoint_v2025::Client) {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), sailpoint_v2025::Error> {
+/// # let client = sailpoint_v2025::Client::from_env()?;
 /// use futures::StreamExt;
 /// use sailpoint_v2025::ClassificationMode;
 ///
@@ -60,7 +62,7 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// let pairs = ids.iter().map(|id| (id, ClassificationMode::ForceMachine));
 /// let forced = client.classify_accounts(pairs).count().await;
 /// assert_eq!(forced, ids.len());
-/// # }
+/// # Ok(()) }
 /// ```
 #[must_use = "a stream does nothing until polled"]
 pub struct BulkClassify<'a, T = String> {

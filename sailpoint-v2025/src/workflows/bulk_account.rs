@@ -40,7 +40,13 @@ use crate::ClassificationMode;
 ///     }
 /// }
 ///
-/// # async fn run(client: Client, rows: Vec<Row>) {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), sailpoint_v2025::Error> {
+/// # let client = Client::from_env()?;
+/// # let rows = vec![
+/// #     Row { line: 1, id: "2c9180857a1b4f1e017a1b5c0e3a0001".into(), name: "svc-backup".into() },
+/// #     Row { line: 2, id: "2c9180857a1b4f1e017a1b5c0e3a0002".into(), name: "alice".into() },
+/// # ];
 /// let mut results = client.classify_accounts(rows);
 /// while let Some((row, result)) = results.next().await {
 ///     match result {
@@ -48,7 +54,7 @@ use crate::ClassificationMode;
 ///         Err(err) => eprintln!("line {}: {}: {err}", row.line, row.id),
 ///     }
 /// }
-/// # }
+/// # Ok(()) }
 /// ```
 pub trait BulkAccount {
     /// The account id (`POST /v2025/accounts/{id}/classify`). Checked like every id: an

@@ -35,7 +35,9 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// first poll never starts a job: it ends without a request.
 ///
 /// ```no_run
-/// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let client = sailpoint_v2025::Client::from_env()?;
 /// use futures::StreamExt;
 ///
 /// let mut job = client

@@ -39,7 +39,10 @@ use tokio::time::Instant;
 /// use futures::StreamExt;
 /// use sailpoint_v2025::{Client, GracefulStop};
 ///
-/// # async fn run(client: Client, ids: Vec<String>) {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), sailpoint_v2025::Error> {
+/// # let client = Client::from_env()?;
+/// # let ids = vec!["2c9180857a1b4f1e017a1b5c0e3a0001".to_string()];
 /// let stop = GracefulStop::new(Duration::from_secs(5));
 /// tokio::spawn({
 ///     let stop = stop.clone();
@@ -58,7 +61,7 @@ use tokio::time::Instant;
 /// if stop.is_stopped() {
 ///     eprintln!("interrupted: run again to do the rest");
 /// }
-/// # }
+/// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct GracefulStop {

@@ -48,7 +48,8 @@ const LINE_STARTS: [&str; 2] = ["{\"id\":\"", "{\"error\":{\"kind\":\""];
 /// use futures::StreamExt;
 /// use sailpoint_v2025::{Client, Journal, JournalRecord};
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::from_env()?;
 /// let mut journal = Journal::open("classify.journal")?;
 /// let ids = ["2c9180857a1b4f1e017a1b5c0e3a0001", "2c9180857a1b4f1e017a1b5c0e3a0002"];

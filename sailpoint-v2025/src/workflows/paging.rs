@@ -68,7 +68,9 @@ pub(crate) struct Page<T> {
 /// ```no_run
 /// use futures::TryStreamExt;
 ///
-/// # async fn run(client: sailpoint_v2025::Client) -> Result<(), sailpoint_v2025::Error> {
+/// # #[tokio::main]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let client = sailpoint_v2025::Client::from_env()?;
 /// let mut accounts = client.list_accounts().filters(r#"name sw "svc-""#).stream();
 /// let mut seen = 0u64;
 /// while let Some(account) = accounts.try_next().await? {
