@@ -12,39 +12,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use sailpoint_v2025::{Client, ClientBuilder, Error, RateLimit, RetryConfig};
+use sailpoint_v2025::{Error, RateLimit, RetryConfig};
 use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, Fault, demo};
 
-use common::hostile::{Hostile, Reply, Seen, classified, reply, token};
-
-/// Far above anything the behaviour under test needs, far below what the bug would take.
-const GENEROUS: Duration = Duration::from_secs(20);
-
-fn hostile_builder(server: &Hostile) -> ClientBuilder {
-    common::isolated_builder()
-        .base_url(server.base_url())
-        .client_credentials("hostile-id", "hostile-secret")
-}
-
-/// A server whose token endpoint always works (`token-<n>`, 749 s) and whose API answers
-/// `api(request, n)`.
-async fn api_server(api: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Hostile {
-    Hostile::start(move |request, n| {
-        if request.is_token() {
-            token(&format!("token-{n}"), "749")
-        } else {
-            api(request, n)
-        }
-    })
-    .await
-}
-
-async fn classify(client: &Client) -> Result<bool, Error> {
-    client
-        .send_classify_machine_account("acct-1")
-        .await
-        .map(|r| r.is_machine)
-}
+use common::hostile::{
+    GENEROUS, Hostile, Reply, api_server, classified, classify, hostile_builder, reply, token,
+};
 
 // -------------------------------------------------------------------------------------------
 // 1. Token acquisition runs detached, one at a time, outcome to every waiter.

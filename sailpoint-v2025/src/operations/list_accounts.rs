@@ -4,7 +4,9 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
-use crate::operations::list_query::{ListQuery, one_page, wire_offset, with_total};
+use crate::operations::list_query::{
+    ListQuery, list_query_setters, one_page, wire_offset, with_total,
+};
 use crate::runtime::execute::Operation;
 use crate::workflows::paging::{Page, PageQuery, PagedStream, paged};
 use crate::{Account, Client, Error, ListAccountsDetailLevel};
@@ -68,33 +70,7 @@ impl ListAccountsRequest {
         }
     }
 
-    /// The V3 `filters` expression, e.g. `sourceId eq "2c91..." and name sw "svc-"`, sent as
-    /// it is. A filter the server cannot parse (or an empty one) is answered 400:
-    /// [`Error::FilterRejected`].
-    pub fn filters(mut self, filters: impl Into<String>) -> Self {
-        self.query.filters = Some(filters.into());
-        self
-    }
-
-    /// The V3 `sorters`, e.g. `name,-created`. Without it the SDK sends `id`, so that pages
-    /// come in a stable order.
-    pub fn sorters(mut self, sorters: impl Into<String>) -> Self {
-        self.query.sorters = Some(sorters.into());
-        self
-    }
-
-    /// The page size, 1..=250 (default 250, ISC's maximum). Anything else is
-    /// [`Error::InvalidInput`] before any request is sent.
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.query.limit = Some(limit);
-        self
-    }
-
-    /// Where to start (default 0): the number of matching accounts to skip.
-    pub fn offset(mut self, offset: u32) -> Self {
-        self.query.offset = Some(offset);
-        self
-    }
+    list_query_setters!(r#"sourceId eq "2c91..." and name sw "svc-""#, "accounts");
 
     /// `SLIM` or `FULL` (the server's default) detail for each account.
     pub fn detail_level(mut self, detail_level: impl Into<ListAccountsDetailLevel>) -> Self {
@@ -111,12 +87,7 @@ impl ListAccountsRequest {
     /// [`Error::PageTooLong`] when it answers more accounts than the limit, otherwise the typed
     /// error of the last attempt.
     pub async fn send(self) -> Result<Vec<Account>, Error> {
-        let (offset, limit) = self.query.start()?;
-        let query = PageQuery {
-            offset,
-            limit,
-            count: false,
-        };
+        let query = self.query.single_page()?;
         let page = page(&self.client, &self.query, self.detail_level, query).await?;
         one_page(page, query)
     }

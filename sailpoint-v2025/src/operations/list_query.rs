@@ -34,6 +34,16 @@ impl ListQuery {
         Ok((u64::from(self.offset.unwrap_or(0)), limit))
     }
 
+    /// The one page an awaited request asks for: its offset and size, without `count`.
+    pub(crate) fn single_page(&self) -> Result<PageQuery, Error> {
+        let (offset, limit) = self.start()?;
+        Ok(PageQuery {
+            offset,
+            limit,
+            count: false,
+        })
+    }
+
     /// The sorters sent: the caller's, or [`DEFAULT_SORTERS`].
     pub(crate) fn sorters(&self) -> &str {
         self.sorters.as_deref().unwrap_or(DEFAULT_SORTERS)
@@ -51,6 +61,44 @@ impl ListQuery {
         }
     }
 }
+
+/// The setters of the collection parameters, the same on every list request (a struct with a
+/// `query: ListQuery` field): `$filters_example` is a filter of that operation, `$items` what
+/// it lists. Their rustdoc is written once here.
+macro_rules! list_query_setters {
+    ($filters_example:literal, $items:literal) => {
+        #[doc = concat!(
+                    "The V3 `filters` expression, e.g. `", $filters_example, "`, sent as it is. A \
+             filter the server cannot parse (or an empty one) is answered 400: \
+             [`Error::FilterRejected`](crate::Error::FilterRejected)."
+                )]
+        pub fn filters(mut self, filters: impl Into<String>) -> Self {
+            self.query.filters = Some(filters.into());
+            self
+        }
+
+        /// The V3 `sorters`, e.g. `name,-created`. Without it the SDK sends `id`, so that pages
+        /// come in a stable order.
+        pub fn sorters(mut self, sorters: impl Into<String>) -> Self {
+            self.query.sorters = Some(sorters.into());
+            self
+        }
+
+        /// The page size, 1..=250 (default 250, ISC's maximum). Anything else is
+        /// [`Error::InvalidInput`](crate::Error::InvalidInput) before any request is sent.
+        pub fn limit(mut self, limit: u32) -> Self {
+            self.query.limit = Some(limit);
+            self
+        }
+
+        #[doc = concat!("Where to start (default 0): the number of matching ", $items, " to skip.")]
+        pub fn offset(mut self, offset: u32) -> Self {
+            self.query.offset = Some(offset);
+            self
+        }
+    };
+}
+pub(crate) use list_query_setters;
 
 /// The generated API's `offset` (an `i32`), or the typed error past `i32::MAX`.
 pub(crate) fn wire_offset(offset: u64) -> Result<i32, Error> {

@@ -7,9 +7,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use sailpoint_v2025::{Client, ClientBuilder, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
+
+/// Far above anything the behaviour under test needs, far below what the bug would take.
+pub const GENEROUS: Duration = Duration::from_secs(20);
 
 /// The path of the token endpoint under the base URL.
 pub const TOKEN_PATH: &str = "/oauth/token";
@@ -264,4 +268,32 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Se
         body,
         at: Instant::now(),
     })
+}
+
+/// A client builder for `server`, shut off from the environment, with its credentials.
+pub fn hostile_builder(server: &Hostile) -> ClientBuilder {
+    super::isolated_builder()
+        .base_url(server.base_url())
+        .client_credentials("hostile-id", "hostile-secret")
+}
+
+/// A server whose token endpoint always works (`token-<n>`, 749 s) and whose API answers
+/// `api(request, n)`.
+pub async fn api_server(api: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Hostile {
+    Hostile::start(move |request, n| {
+        if request.is_token() {
+            token(&format!("token-{n}"), "749")
+        } else {
+            api(request, n)
+        }
+    })
+    .await
+}
+
+/// Classifies the account `acct-1`: whether it is a machine account, or the error.
+pub async fn classify(client: &Client) -> Result<bool, Error> {
+    client
+        .send_classify_machine_account("acct-1")
+        .await
+        .map(|r| r.is_machine)
 }
