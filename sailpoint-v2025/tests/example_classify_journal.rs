@@ -228,6 +228,41 @@ fn a_file_that_is_not_a_journal_is_refused_and_left_untouched() {
     assert_eq!(emu.counters().classify_requests, 0, "nothing was sent");
 }
 
+/// Two runs on one journal (an overlapping cron job): the second is refused before it sends
+/// anything or touches the file, naming the journal; once the first has ended it runs.
+#[test]
+fn a_journal_in_use_by_another_run_is_refused() {
+    let emu = start(
+        Emulator::builder()
+            .without_rate_limit()
+            .accounts(accounts(1)),
+    );
+    let dir = TempDir::new("in-use");
+    let path = dir.path("run.jsonl");
+    let path_arg = path.to_str().expect("utf-8").to_string();
+    let first_run = sailpoint_v2025::Journal::open(&path).expect("the first run opens it");
+    let output = example_command(&["acct-0000", "--journal", &path_arg], &dir, Some(&emu))
+        .output()
+        .expect("the example runs");
+    let (stdout, stderr) = (text_of(&output.stdout), text_of(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!("journal {path_arg} is in use by another run")),
+        "{stderr}"
+    );
+    assert_eq!(stdout, "");
+    assert_no_panic(&stderr);
+    assert_eq!(emu.counters().classify_requests, 0, "nothing was sent");
+    assert_eq!(std::fs::read(&path).expect("still there"), b"");
+
+    first_run.close().expect("closed");
+    let output = example_command(&["acct-0000", "--journal", &path_arg], &dir, Some(&emu))
+        .output()
+        .expect("the example runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text_of(&output.stderr));
+    assert_eq!(journal_records(&path).len(), 1);
+}
+
 /// The test: a run killed with SIGKILL mid-run and started again with the same
 /// command sends none of the ids recorded before the kill, and ends with exactly one final
 /// record per id. The calls are slowed by the emulator (a delay per request) so that the run

@@ -2,7 +2,7 @@
 //! later run reads to skip the ids already done.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,10 +39,14 @@ const LINE_STARTS: [&str; 2] = ["{\"id\":\"", "{\"error\":{\"kind\":\""];
 ///   nothing is written or truncated before the whole file has been read and accepted.
 /// * Which record counts for an id: its first final record; without one, its latest record.
 ///
-/// One journal belongs to one run at a time: two processes appending to the same file at once
-/// interleave whole lines (each append is one `O_APPEND` write) but do not know about each
-/// other's ids. Memory grows with the number of distinct ids in the file (their latest record
-/// each).
+/// * **One run at a time.** An open journal holds an exclusive lock on its file (`flock` on
+///   Unix, `LockFileEx` on Windows; advisory, released when the journal is closed or dropped,
+///   and by the operating system when the process dies, `kill -9` included). A second run on the
+///   same file (an overlapping cron job, a second shell) gets [`JournalError::InUse`] before
+///   anything is read, cut off or sent. On a filesystem without locks (some network mounts)
+///   the journal opens unlocked, with a `tracing` warning.
+///
+/// Memory grows with the number of distinct ids in the file (their latest record each).
 ///
 /// ```no_run
 /// use futures::StreamExt;
@@ -91,6 +95,13 @@ pub enum JournalError {
         /// What is wrong with it.
         problem: String,
     },
+    /// Another open journal (another run, in this process or another) holds the file's lock;
+    /// nothing was read, changed or sent.
+    #[non_exhaustive]
+    InUse {
+        /// The file.
+        path: PathBuf,
+    },
     /// Reading, writing or syncing the file failed.
     #[non_exhaustive]
     Io {
@@ -117,6 +128,12 @@ impl std::fmt::Display for JournalError {
                 }
                 write!(f, ": {problem}); it was left unchanged")
             }
+            JournalError::InUse { path } => write!(
+                f,
+                "journal {} is in use by another run (it holds the file's lock); wait for that \
+                 run to end, or give this one another journal",
+                path.display()
+            ),
             JournalError::Io { path, source } => {
                 write!(f, "journal {}: {source}", path.display())
             }
@@ -127,7 +144,7 @@ impl std::fmt::Display for JournalError {
 impl std::error::Error for JournalError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            JournalError::NotAJournal { .. } => None,
+            JournalError::NotAJournal { .. } | JournalError::InUse { .. } => None,
             JournalError::Io { source, .. } => Some(source),
         }
     }
@@ -203,6 +220,20 @@ impl Journal {
         let metadata = file.metadata().map_err(io_error)?;
         if !metadata.is_file() {
             return Err(not_ours(None, "not a regular file".into()));
+        }
+        // Before anything is read or cut off: a run still writing this file must not have its
+        // last line taken for a torn one.
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(JournalError::InUse { path }),
+            Err(TryLockError::Error(error)) if error.kind() == io::ErrorKind::Unsupported => {
+                tracing::warn!(
+                    journal = %path.display(),
+                    "the filesystem has no file locks: nothing stops a second run from using \
+                     this journal at the same time"
+                );
+            }
+            Err(TryLockError::Error(error)) => return Err(io_error(error)),
         }
         if created {
             sync_parent_dir(&path);
@@ -625,6 +656,46 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("left unchanged"), "{message}");
+    }
+
+    #[test]
+    fn a_journal_open_in_another_run_is_refused_until_it_is_closed() {
+        let dir = TempDir::new("locked");
+        let path = dir.0.join("run.jsonl");
+        let mut first = Journal::open(&path).unwrap();
+        first.append(&JournalRecord::classified("a", true)).unwrap();
+        // A line the first run is still writing looks torn to anyone else: it must stay.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"id\":\"b\",\"isMa")
+            .unwrap();
+        let before = std::fs::read(&path).unwrap();
+
+        let error = Journal::open(&path).unwrap_err();
+        assert!(
+            matches!(&error, JournalError::InUse { path: p } if *p == path),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "journal {} is in use by another run (it holds the file's lock); wait for that \
+                 run to end, or give this one another journal",
+                path.display()
+            )
+        );
+        assert!(std::error::Error::source(&error).is_none());
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was cut off");
+
+        first.close().unwrap();
+        let second = Journal::open(&path).unwrap();
+        assert!(second.is_done("a"));
+        assert_eq!(second.torn_bytes_removed(), 15);
+        drop(second);
+        // Dropped (not closed) releases it too.
+        assert!(Journal::open(&path).is_ok());
     }
 
     #[test]
