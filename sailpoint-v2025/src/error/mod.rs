@@ -260,14 +260,16 @@ pub enum Error {
         /// How many items the page held.
         received: usize,
     },
-    /// A page of a list operation started with the same item as the page before it: the
-    /// server ignores `offset`, so continuing would request the same page forever. Ends a
-    /// [`PagedStream`](crate::PagedStream).
+    /// A page of a list operation started with the same item as a page before it: the server
+    /// ignores `offset` (or cycles through pages), so continuing would request pages forever.
+    /// Ends a [`PagedStream`](crate::PagedStream).
     #[non_exhaustive]
     PageRepeated {
         /// The `offset` of the repeated page.
         offset: u64,
         /// The id of the item both pages started with.
+        ///
+        /// (Pages are told apart by their first item's id; each page's is kept, one per page.)
         id: String,
     },
 }
@@ -395,7 +397,7 @@ impl fmt::Display for Error {
             ),
             Error::PageRepeated { offset, id } => write!(
                 f,
-                "page at offset {offset} starts with the same item as the page before it ({}): the server ignores offset",
+                "page at offset {offset} starts with the same item as an earlier page ({}): the server ignores offset or cycles through pages",
                 Shown(id)
             ),
         }

@@ -5,6 +5,7 @@
 //! request asks for the total (`count=true`, answered in `X-Total-Count`); later ones do not,
 //! because counting is costly for the server.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -51,8 +52,9 @@ pub(crate) struct Page<T> {
 /// * **Ends** after a page shorter than the limit, or once as many items as the total the
 ///   server reported have been yielded. After an error the stream ends: the error is its last
 ///   item (a page that is not a JSON array is [`Error::InvalidBody`], one longer than the limit
-///   [`Error::PageTooLong`], a full page starting with the same item as the page before it
-///   [`Error::PageRepeated`]: a server ignoring `offset` cannot make it loop; a rejected filter
+///   [`Error::PageTooLong`], a page starting with the same item as any page before it
+///   [`Error::PageRepeated`]: a server ignoring `offset`, or cycling through pages, cannot make
+///   it loop; a rejected filter
 ///   [`Error::FilterRejected`]).
 /// * **Progress:** [`total`](Self::total) is the total the server reported for the first page
 ///   (`X-Total-Count` of a `count=true` request; asked once, not per page).
@@ -121,8 +123,9 @@ struct Cursor<T, F> {
     done: bool,
     /// The rest of the current page.
     page: std::vec::IntoIter<T>,
-    /// The key of the current page's first item.
-    first_key: Option<String>,
+    /// The keys of every page's first item so far: a page starting with one of them is a page
+    /// the server answered before (one key per page: 400 for 100,000 items).
+    first_keys: HashSet<String>,
     key: fn(&T) -> Option<&str>,
     total: Arc<OnceLock<u64>>,
 }
@@ -157,7 +160,7 @@ where
         first: true,
         done: false,
         page: Vec::new().into_iter(),
-        first_key: None,
+        first_keys: HashSet::new(),
         key,
         total: Arc::clone(&total),
     };
@@ -183,19 +186,19 @@ where
             if let Err(error) = check_length(&page, query) {
                 return Some((Err(error), cursor));
             }
-            let first_key = page.items.first().and_then(cursor.key).map(str::to_owned);
-            if let (Some(previous), Some(first)) = (&cursor.first_key, &first_key)
-                && previous == first
+            if let Some(first) = page.items.first().and_then(cursor.key)
+                && !cursor.first_keys.insert(first.to_owned())
             {
+                // The same page again (a server ignoring `offset`), or pages in a cycle.
+                let id = first.to_owned();
                 return Some((
                     Err(Error::PageRepeated {
                         offset: query.offset,
-                        id: first.clone(),
+                        id,
                     }),
                     cursor,
                 ));
             }
-            cursor.first_key = first_key;
             if cursor.first
                 && let Some(total) = page.total
             {
@@ -376,6 +379,27 @@ mod tests {
             Err(Error::PageRepeated { offset: 2, id }) if id == "seven"
         ));
         assert_eq!(*calls.lock().unwrap(), 2);
+    }
+
+    #[test]
+    fn pages_in_a_cycle_are_an_error_that_ends_the_stream() {
+        fn key(item: &u64) -> Option<&str> {
+            ["zero", "one", "two", "three"].get(*item as usize).copied()
+        }
+        // Pages [0, 1], [2, 3], then [0, 1] again: never the same page twice in a row.
+        let stream = paged(Ok((0, 2)), key, move |query: PageQuery| {
+            let start = query.offset % 4;
+            futures::future::ready(Ok(Page {
+                items: vec![start, start + 1],
+                total: None,
+            }))
+        });
+        let items: Vec<Result<u64, Error>> = block(stream.collect());
+        assert_eq!(items.len(), 5, "{items:?}");
+        assert!(matches!(
+            &items[4],
+            Err(Error::PageRepeated { offset: 4, id }) if id == "zero"
+        ));
     }
 
     #[test]
