@@ -11,9 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use std::time::Duration;
+
 use sailpoint_v2025::ENV_REDIS_URL;
 use sailpoint_v2025_testkit::{
-    EmulatedAccount, Emulator, ServerRateLimit as RateLimit, TestRedis, demo,
+    EmulatedAccount, Emulator, Fault, ServerRateLimit as RateLimit, TestRedis, demo,
 };
 
 const PROCESSES: usize = 4;
@@ -33,6 +35,124 @@ fn example_binary() -> PathBuf {
 
 fn account_id(i: usize) -> String {
     format!("fleet-proc-{i:04}")
+}
+
+/// The example with `ids`, pointed at `emu` and at Redis, on the demo client.
+fn fleet_process(emu: &Emulator, redis_url: &str, workdir: &Path, ids: &[String]) -> Command {
+    let mut command = Command::new(example_binary());
+    command
+        .args(ids)
+        .current_dir(workdir)
+        .env("SAIL_BASE_URL", emu.base_url())
+        .env("SAIL_CLIENT_ID", demo::CLIENT_ID)
+        .env("SAIL_CLIENT_SECRET", demo::CLIENT_SECRET)
+        .env_remove("SAIL_ACCESS_TOKEN")
+        .env(ENV_REDIS_URL, redis_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Whether the example said it was built without the `redis` feature (then the test skips,
+/// unless `SAILPOINT_REQUIRE_REDIS=1`, where it fails).
+fn built_without_redis(outputs: &[std::process::Output]) -> bool {
+    let without_feature = outputs
+        .iter()
+        .any(|o| String::from_utf8_lossy(&o.stderr).contains("enable the crate feature `redis`"));
+    if without_feature {
+        let required = std::env::var("SAILPOINT_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "the classify example was built without the facade's `redis` feature"
+        );
+        eprintln!(
+            "skipped: the classify example was built without the `redis` feature (run \
+             `cargo test --workspace` or `cargo xtask test`)"
+        );
+    }
+    without_feature
+}
+
+/// The pause across processes: one process gets a 429 with `Retry-After: 8`; a second process
+/// started after it (same client_id, same Redis, nothing else shared) sends nothing until the
+/// pause is over, and neither gets a second 429. Lower bounds only: a slow machine makes the
+/// second process later, never earlier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_seen_by_one_process_pauses_the_others() {
+    const RETRY_AFTER_S: i64 = 8;
+    let Some(redis) = TestRedis::for_test() else {
+        return;
+    };
+    let emu = Emulator::builder()
+        .without_rate_limit()
+        .accounts(["pause-a", "pause-b"].map(|id| EmulatedAccount::new(id, format!("svc-{id}"))))
+        .start()
+        .await
+        .expect("emulator starts");
+    let workdir = std::env::temp_dir().join(format!("classify-pause-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir).expect("temp dir");
+    emu.inject(Fault::RateLimited {
+        retry_after: Some(RETRY_AFTER_S.to_string()),
+    });
+
+    let first = fleet_process(&emu, &redis.url(), &workdir, &["pause-a".to_owned()])
+        .spawn()
+        .expect("the first process starts");
+    // The first process has its 429 ...
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while emu.counters().rate_limited == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first process sent nothing within a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ... and publishes the pause in the background, bounded by its store timeout (500 ms).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let second = fleet_process(&emu, &redis.url(), &workdir, &["pause-b".to_owned()])
+        .spawn()
+        .expect("the second process starts");
+    let outputs = tokio::task::spawn_blocking(move || {
+        [first, second].map(|child| child.wait_with_output().expect("the example runs"))
+    })
+    .await
+    .expect("join");
+    let _ = std::fs::remove_dir_all(&workdir);
+    if built_without_redis(&outputs) {
+        return;
+    }
+    for (p, output) in outputs.iter().enumerate() {
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "process {p}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let requests = emu.requests();
+    let limited = requests
+        .iter()
+        .find(|r| r.status == Some(429))
+        .expect("the injected 429");
+    assert_eq!(limited.account_id, "pause-a");
+    let paused_until = limited.received_at.timestamp_millis() + RETRY_AFTER_S * 1000;
+    // 1 s of slack for Retry-After's whole seconds and the clocks' reading.
+    for id in ["pause-a", "pause-b"] {
+        let answered = requests
+            .iter()
+            .find(|r| r.account_id == id && r.status == Some(200))
+            .unwrap_or_else(|| panic!("{id} answered: {requests:#?}"));
+        let early_ms = paused_until - answered.received_at.timestamp_millis();
+        assert!(
+            early_ms < 1000,
+            "{id} was sent {early_ms} ms before the shared pause ended"
+        );
+    }
+    assert_eq!(emu.counters().rate_limited, 1);
+    drop(redis);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,18 +175,7 @@ async fn four_processes_share_one_limit_through_redis() {
             let ids: Vec<String> = (0..IDS_PER_PROCESS)
                 .map(|i| account_id(p * IDS_PER_PROCESS + i))
                 .collect();
-            Command::new(example_binary())
-                .args(&ids)
-                .current_dir(&workdir)
-                .env("SAIL_BASE_URL", emu.base_url())
-                .env("SAIL_CLIENT_ID", demo::CLIENT_ID)
-                .env("SAIL_CLIENT_SECRET", demo::CLIENT_SECRET)
-                .env_remove("SAIL_ACCESS_TOKEN")
-                .env(ENV_REDIS_URL, redis.url())
-                .env("RUST_LOG", "warn")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
+            fleet_process(&emu, &redis.url(), &workdir, &ids)
                 .spawn()
                 .expect("the example starts")
         })
@@ -82,19 +191,7 @@ async fn four_processes_share_one_limit_through_redis() {
     .expect("join");
     let _ = std::fs::remove_dir_all(&workdir);
 
-    let without_feature = outputs
-        .iter()
-        .any(|o| String::from_utf8_lossy(&o.stderr).contains("enable the crate feature `redis`"));
-    if without_feature {
-        let required = std::env::var("SAILPOINT_REQUIRE_REDIS").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "the classify example was built without the facade's `redis` feature"
-        );
-        eprintln!(
-            "skipped: the classify example was built without the `redis` feature (run \
-             `cargo test --workspace` or `cargo xtask test`)"
-        );
+    if built_without_redis(&outputs) {
         return;
     }
     for (p, output) in outputs.iter().enumerate() {
