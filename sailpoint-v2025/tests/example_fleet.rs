@@ -1,8 +1,10 @@
-//! Fleet mode across processes: four processes of the classify example on one client_id,
-//! `SAIL_REDIS_URL` in their environment, against one emulator enforcing ISC's limit (100
-//! requests per 10 s per client_id): every id answered, zero 429s at the server.
+//! Fleet mode across processes, with processes of the classify example and `SAIL_REDIS_URL`
+//! in their environment: four on one client_id against one emulator enforcing ISC's limit
+//! (100 requests per 10 s per client_id) answer every id with zero 429s at the server; one
+//! process's 429 pauses another; and `rediss://` works with a trusted certificate and falls
+//! back, saying why, with an untrusted one.
 //!
-//! The example must be built with the facade's `redis` feature: `cargo xtask test` (and any
+//! The example must be built with the facade's `redis` (and `redis-tls`) feature: `cargo xtask test` (and any
 //! `cargo test --workspace`) builds it so, because the testkit's tests enable the feature. A
 //! build without it makes the processes refuse `SAIL_REDIS_URL` (exit 2, naming the feature):
 //! the test then says so and skips, unless `SAILPOINT_REQUIRE_REDIS=1` (as under
@@ -244,4 +246,127 @@ async fn four_processes_share_one_limit_through_redis() {
         );
     }
     drop(redis);
+}
+
+/// A CA, and a certificate it signed for `127.0.0.1` and `localhost`, written as PEM files into
+/// `dir`: (`ca.pem`, `server.pem`, `server.key`).
+fn test_certificates(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().expect("a CA key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, format!("{name} test CA"));
+    let ca_cert = ca_params.self_signed(&ca_key).expect("the CA certificate");
+    let server_key = KeyPair::generate().expect("a server key");
+    let server_params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("server params");
+    let server_cert = server_params
+        .signed_by(&server_key, &Issuer::from_params(&ca_params, &ca_key))
+        .expect("the server certificate");
+    let paths = (
+        dir.join(format!("{name}-ca.pem")),
+        dir.join(format!("{name}-server.pem")),
+        dir.join(format!("{name}-server.key")),
+    );
+    std::fs::write(&paths.0, ca_cert.pem()).expect("written");
+    std::fs::write(&paths.1, server_cert.pem()).expect("written");
+    std::fs::write(&paths.2, server_key.serialize_pem()).expect("written");
+    paths
+}
+
+/// The number of keys in the Redis answering on this plain port (`DBSIZE`).
+fn key_count(port: u16) -> u64 {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("Redis answers");
+    stream.write_all(b"DBSIZE\r\n").expect("sent");
+    let mut line = String::new();
+    BufReader::new(stream)
+        .read_line(&mut line)
+        .expect("an answer");
+    line.trim()
+        .strip_prefix(':')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("DBSIZE answered {line:?}"))
+}
+
+/// Fleet mode over TLS (`rediss://`, feature `redis-tls`) against a `redis-server` speaking
+/// TLS with a certificate of a test CA: trusted (the CA in `SSL_CERT_FILE`, which
+/// rustls-native-certs reads), the process shares the limit through it (its keys appear);
+/// not trusted (another CA), no key is written, the process says once that it paces locally,
+/// and every id is still answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rediss_is_used_with_a_trusted_certificate_and_refused_with_another() {
+    let required = std::env::var("SAILPOINT_REQUIRE_REDIS").is_ok_and(|v| v == "1");
+    if !sailpoint_v2025_testkit::RedisServer::available() {
+        assert!(!required, "redis-server is not installed");
+        eprintln!("skipped: redis-server is not installed");
+        return;
+    }
+    let workdir = std::env::temp_dir().join(format!("classify-rediss-{}", std::process::id()));
+    std::fs::create_dir_all(&workdir).expect("temp dir");
+    let (ca, cert, key) = test_certificates(&workdir, "trusted");
+    let (other_ca, _, _) = test_certificates(&workdir, "other");
+    let redis = sailpoint_v2025_testkit::RedisServer::start_tls(&cert, &key)
+        .expect("a TLS redis-server starts");
+    let url = redis.tls_url().expect("a TLS port");
+    let mut outputs = Vec::new();
+    for (roots, id) in [(&ca, "tls-a"), (&other_ca, "tls-b")] {
+        // An emulator each: another base URL, so another key in Redis (one written through an
+        // untrusted connection would show).
+        let emu = Emulator::builder()
+            .without_rate_limit()
+            .account(EmulatedAccount::new(id, format!("svc-{id}")))
+            .start()
+            .await
+            .expect("emulator starts");
+        let mut command = fleet_process(&emu, &url, &workdir, &[id.to_owned()]);
+        command
+            .env("SSL_CERT_FILE", roots)
+            .env_remove("SSL_CERT_DIR");
+        let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+            .await
+            .expect("join");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if stderr.contains("enable the crate feature `redis-tls`") {
+            assert!(
+                !required,
+                "the classify example was built without the facade's `redis-tls` feature"
+            );
+            eprintln!("skipped: the classify example was built without `redis-tls`");
+            let _ = std::fs::remove_dir_all(&workdir);
+            return;
+        }
+        assert_eq!(output.status.code(), Some(0), "{id}: {stderr}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains(id),
+            "{id} answered"
+        );
+        outputs.push((stderr, key_count(redis.port())));
+    }
+    let _ = std::fs::remove_dir_all(&workdir);
+
+    let (trusted_stderr, keys_after_trusted) = &outputs[0];
+    assert!(
+        !trusted_stderr.contains("does not answer"),
+        "the trusted TLS Redis was not used: {trusted_stderr}"
+    );
+    assert!(*keys_after_trusted >= 1, "no key written over TLS");
+    let (untrusted_stderr, keys_after_untrusted) = &outputs[1];
+    assert_eq!(
+        untrusted_stderr.matches("does not answer").count(),
+        1,
+        "one warning when the certificate is not trusted: {untrusted_stderr}"
+    );
+    assert!(
+        untrusted_stderr.contains("UnknownIssuer"),
+        "the warning says why: {untrusted_stderr}"
+    );
+    // (Not equal: the first run's key may expire meanwhile.)
+    assert!(
+        keys_after_untrusted <= keys_after_trusted,
+        "nothing written through an untrusted connection"
+    );
 }

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -38,6 +38,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// The TLS port of a server started with [`RedisServer::start_tls`].
+    tls_port: Option<u16>,
     dir: PathBuf,
 }
 
@@ -65,9 +67,47 @@ impl RedisServer {
         Err(last.unwrap_or_else(|| io::Error::other("redis-server did not start")))
     }
 
+    /// Starts a server that also speaks TLS, for `rediss://` URLs: on a free TLS port with
+    /// this certificate chain and key (PEM files; clients are not asked for certificates), and
+    /// on a plain port for [`ping`] and for looking inside ([`url`](Self::url)). Needs a
+    /// `redis-server` built with TLS (Debian's is).
+    pub fn start_tls(cert_file: &Path, key_file: &Path) -> io::Result<Self> {
+        let mut last = None;
+        for _ in 0..3 {
+            let tls = vec![
+                "--tls-port".into(),
+                free_port()?.to_string().into(),
+                "--tls-cert-file".into(),
+                cert_file.as_os_str().to_owned(),
+                "--tls-key-file".into(),
+                key_file.as_os_str().to_owned(),
+                "--tls-auth-clients".into(),
+                "no".into(),
+            ];
+            match Self::spawn(free_port()?, &tls) {
+                Ok(mut server) => {
+                    server.tls_port = tls[1].to_str().and_then(|p| p.parse().ok());
+                    return Ok(server);
+                }
+                Err(err) => last = Some(err),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("redis-server did not start with TLS")))
+    }
+
+    /// `rediss://127.0.0.1:<TLS port>` for a server started with [`start_tls`](Self::start_tls).
+    pub fn tls_url(&self) -> Option<String> {
+        self.tls_port
+            .map(|port| format!("rediss://127.0.0.1:{port}"))
+    }
+
     /// Starts a server on this loopback port (e.g. again after [`kill`](Self::kill), for a
     /// restart on the same URL).
     pub fn start_on(port: u16) -> io::Result<Self> {
+        Self::spawn(port, &[])
+    }
+
+    fn spawn(port: u16, extra: &[std::ffi::OsString]) -> io::Result<Self> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
             "sailpoint-testkit-redis-{}-{}-{port}",
@@ -78,6 +118,7 @@ impl RedisServer {
         let child = Command::new(Self::program())
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .args(extra)
             .arg("--dir")
             .arg(&dir)
             .current_dir(&dir)
@@ -89,6 +130,7 @@ impl RedisServer {
         let mut server = Self {
             child: Some(child),
             port,
+            tls_port: None,
             dir,
         };
         server.wait_ready()?;
