@@ -401,3 +401,48 @@ fn an_invalid_redis_url_is_a_config_error_without_the_password() {
     assert!(err.to_string().contains(".shared_rate_limit()"), "{err}");
     assert!(!err.to_string().contains(PASSWORD), "{err}");
 }
+
+/// A client outlives the runtime that first used fleet mode (a program that builds a runtime
+/// per batch, a static client shared by tests): later runtimes still share the limit through
+/// Redis, with no fallback.
+#[test]
+fn a_client_outlives_the_runtime_that_first_used_the_store() {
+    let Some(redis) = TestRedis::for_test() else {
+        return;
+    };
+    // The emulator on a runtime of its own that lasts the whole test.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime for the emulator");
+    let emu = server_runtime.block_on(emulator_with(3, None));
+    let buffer = LogBuffer::default();
+    let _guard = capture(&buffer);
+    // Built outside any runtime: building does no I/O.
+    let client = fleet_client(
+        &emu,
+        SharedRateLimit::redis(redis.url())
+            .key_prefix(unique_prefix("runtimes"))
+            .store_timeout(Duration::from_secs(2)),
+        RateLimit::new(20, Duration::from_secs(1)),
+    );
+    for round in 0..3 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime per round");
+        runtime
+            .block_on(
+                client
+                    .send_classify_machine_account(account_id(round))
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        drop(runtime);
+    }
+    let log = buffer.text();
+    assert_eq!(log.matches(FELL_BACK).count(), 0, "no fallback:\n{log}");
+    assert_eq!(emu.counters().classify_requests, 3);
+    drop(redis);
+}

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use governor::DefaultDirectRateLimiter;
@@ -44,9 +44,10 @@ pub(crate) struct SharedLimiter {
 
 struct Inner {
     client: redis::Client,
-    /// Created on first use, inside the runtime (the manager spawns its reconnection tasks
-    /// there); building a client does no I/O and needs no runtime.
-    manager: OnceLock<Result<ConnectionManager, String>>,
+    /// Created on first use, inside the runtime (the manager spawns its connection tasks
+    /// there); building a client does no I/O and needs no runtime. Made again on the runtime
+    /// of a later call once the runtime it was made on has shut down (its tasks with it).
+    manager: Mutex<Option<LiveManager>>,
     script: redis::Script,
     tat_key: String,
     pause_key: String,
@@ -176,7 +177,7 @@ impl SharedLimiter {
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
-                manager: OnceLock::new(),
+                manager: Mutex::new(None),
                 script: redis::Script::new(GCRA_SCRIPT),
                 tat_key: format!("{base}:tat"),
                 pause_key: format!("{base}:pause"),
@@ -314,21 +315,47 @@ impl SharedLimiter {
     }
 }
 
+/// A connection manager and whether the runtime it was made on still runs.
+struct LiveManager {
+    manager: ConnectionManager,
+    /// Upgradable while the runtime runs: the only strong count is held by an idle task on
+    /// it, dropped with the runtime's tasks when it shuts down.
+    runtime_alive: Weak<()>,
+}
+
 impl Inner {
+    /// The connection manager, made on the current runtime when there is none yet or the
+    /// runtime the last one was made on has shut down (a client kept across runtimes: a
+    /// runtime per batch, tests sharing a client); otherwise every call would fail with a
+    /// broken pipe and the client would pace alone for the rest of its life. Must be called
+    /// inside a runtime; the lock is never held across an `.await`.
     fn manager(&self) -> Result<ConnectionManager, String> {
-        self.manager
-            .get_or_init(|| {
-                // Short, bounded attempts: the caller's own timeout decides when the store
-                // counts as unreachable, and the manager reconnects on the next call.
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.store_timeout))
-                    .set_response_timeout(Some(self.store_timeout))
-                    .set_number_of_retries(1)
-                    .set_max_delay(Duration::from_millis(100));
-                ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-                    .map_err(|e| self.scrub(&e.to_string()))
-            })
-            .clone()
+        let mut slot = self.manager.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(live) = slot.as_ref()
+            && live.runtime_alive.strong_count() > 0
+        {
+            return Ok(live.manager.clone());
+        }
+        // Short, bounded attempts: the caller's own timeout decides when the store counts as
+        // unreachable, and the manager reconnects on the next call.
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.store_timeout))
+            .set_response_timeout(Some(self.store_timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(100));
+        let manager = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|e| self.scrub(&e.to_string()))?;
+        let alive = Arc::new(());
+        let runtime_alive = Arc::downgrade(&alive);
+        tokio::spawn(async move {
+            let _alive = alive;
+            std::future::pending::<()>().await;
+        });
+        *slot = Some(LiveManager {
+            manager: manager.clone(),
+            runtime_alive,
+        });
+        Ok(manager)
     }
 
     /// `text` without the store's password, whatever produced it.
