@@ -75,18 +75,30 @@ pub enum Progress {
     },
 }
 
+/// `{rate}`: accounts per second with one decimal (indicatif's `{per_sec}` shows four).
+fn with_rate(style: ProgressStyle) -> ProgressStyle {
+    style.with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.1}/s", state.per_sec());
+        },
+    )
+}
+
 impl Progress {
     pub fn new(total: Option<u64>, every: Duration) -> Self {
         if std::io::stderr().is_terminal() {
             let bar = match total {
                 Some(n) => ProgressBar::new(n).with_style(
                     ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} accounts  {per_sec}  ETA {eta}  {msg}",
+                        "{bar:40} {pos}/{len} accounts  {rate}  ETA {eta}  {msg}",
                     )
+                    .map(with_rate)
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 ),
                 None => ProgressBar::new_spinner().with_style(
-                    ProgressStyle::with_template("{spinner} {pos} accounts  {per_sec}  {msg}")
+                    ProgressStyle::with_template("{spinner} {pos} accounts  {rate}  {msg}")
+                        .map(with_rate)
                         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 ),
             };
