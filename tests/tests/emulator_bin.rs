@@ -165,3 +165,36 @@ fn a_bad_argument_is_a_usage_error() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("--rate-limit"));
 }
+
+/// The facade README's "No tenant yet?" commands: its `export` line is what the binary prints
+/// for the port the README starts it on.
+#[test]
+fn the_readme_s_export_line_is_what_the_binary_prints() {
+    let readme_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../sailpoint-v2025/README.md");
+    let readme = std::fs::read_to_string(readme_path).expect("the facade README");
+    let start = readme
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("sailpoint-v2025-emulator --port "))
+        .expect("the README starts the emulator on a port");
+    let port = start.trim_end_matches('&').trim();
+    let exported: Vec<String> = readme
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("export SAIL_BASE_URL="))
+        .map(|rest| format!("SAIL_BASE_URL={rest}"))
+        .expect("the README's export line")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+
+    let running = Running::start(&["--no-rate-limit"]);
+    let printed: Vec<String> = running
+        .exports
+        .iter()
+        .map(|(name, value)| match name.as_str() {
+            // The README's port, where this test's binary took a free one.
+            "SAIL_BASE_URL" => format!("{name}=http://127.0.0.1:{port}"),
+            _ => format!("{name}={value}"),
+        })
+        .collect();
+    assert_eq!(exported, printed);
+}
