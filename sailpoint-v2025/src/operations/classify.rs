@@ -103,19 +103,11 @@ impl Client {
     ) -> SendClassifyMachineAccountRequest {
         SendClassifyMachineAccountRequest::new(self.clone(), id.into(), ClassificationMode::Default)
     }
-
-    /// The operation for a borrowed id, for the bulk workflow (no builder, no copy of the id).
-    pub(crate) async fn classify(
-        &self,
-        id: &str,
-        mode: ClassificationMode,
-    ) -> Result<SendClassifyMachineAccount200Response, Error> {
-        send_classify_machine_account(self, id, mode).await
-    }
 }
 
-/// The operation itself, through the execution path.
-async fn send_classify_machine_account(
+/// The operation itself, through the execution path (the request builder's and the bulk
+/// workflow's: no builder, no copy of the id).
+pub(crate) async fn send_classify_machine_account(
     client: &Client,
     id: &str,
     mode: ClassificationMode,

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
+use crate::operations::classify::send_classify_machine_account;
 use crate::workflows::bulk_account::BulkAccount;
 use crate::{ClassificationMode, Client, Error, SendClassifyMachineAccount200Response};
 
@@ -130,7 +131,7 @@ impl<'a, T: BulkAccount + Send + 'a> BulkClassify<'a, T> {
                 // item needs to be `Send` only, not `Sync`.
                 let id = item.account_id().to_owned();
                 async move {
-                    let result = client.classify(&id, mode).await;
+                    let result = send_classify_machine_account(&client, &id, mode).await;
                     (item, result)
                 }
             });
