@@ -3,40 +3,9 @@
 //! listAccounts (the total announced first), a filter the server rejects stops the run with
 //! exit 2 naming it, and `--declassify-source` undoes a source's classification.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod example_support;
 
-/// The example binary cargo built next to this test's binary.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    profile_dir.join("examples").join("classify")
-}
-
-fn run_example(label: &str, args: &[&str]) -> (Output, String, String) {
-    let workdir = std::env::temp_dir().join(format!(
-        "classify-selection-example-{}-{label}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&workdir).expect("temp workdir");
-    let output = Command::new(example_binary())
-        .args(args)
-        .current_dir(&workdir)
-        .env_remove("SAIL_BASE_URL")
-        .env_remove("SAIL_CLIENT_ID")
-        .env_remove("SAIL_CLIENT_SECRET")
-        .env_remove("SAIL_ACCESS_TOKEN")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the example runs");
-    let _ = std::fs::remove_dir_all(&workdir);
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
-}
+use example_support::run_bundled as run_example;
 
 /// The emulator's demo source `Active Directory` and its accounts.
 const AD_SOURCE_ID: &str = "2c9180835d2e5168015d32f890ca0001";

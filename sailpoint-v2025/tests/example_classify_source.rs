@@ -1,40 +1,11 @@
 //! The classify example's source mode (`--source`, `--show-config`) against its bundled
 //! emulator, run as a user on a fresh machine would.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod example_support;
 
-/// The example binary cargo built next to this test's binary.
-fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    profile_dir.join("examples").join("classify")
-}
-
-fn run_example(args: &[&str]) -> (Output, String, String) {
-    let workdir = std::env::temp_dir().join(format!(
-        "classify-source-example-{}-{}",
-        std::process::id(),
-        args.join("-").replace(['/', ' '], "_")
-    ));
-    std::fs::create_dir_all(&workdir).expect("temp workdir");
-    let output = Command::new(example_binary())
-        .args(args)
-        .current_dir(&workdir)
-        .env_remove("SAIL_BASE_URL")
-        .env_remove("SAIL_CLIENT_ID")
-        .env_remove("SAIL_CLIENT_SECRET")
-        .env_remove("SAIL_ACCESS_TOKEN")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the example runs");
-    let _ = std::fs::remove_dir_all(&workdir);
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
+/// The example with `args`, no tenant configured (a temp dir named after the arguments).
+fn run_example(args: &[&str]) -> (std::process::Output, String, String) {
+    example_support::run_bundled(&args.join("-").replace(['/', ' '], "_"), args)
 }
 
 /// The demo source `Active Directory` of the emulator.

@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test file uses a part of it
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,19 @@ pub fn example_command(args: &[&str], workdir: &TempDir, emulator: Option<&Emula
             .env("SAIL_CLIENT_SECRET", demo::CLIENT_SECRET);
     }
     command
+}
+
+/// Runs the example with `args` as a user on a fresh machine would (no tenant configured: it
+/// starts its bundled emulator), in a temp dir of its own; its output and stdout and stderr as
+/// text.
+pub fn run_bundled(label: &str, args: &[&str]) -> (Output, String, String) {
+    let workdir = TempDir::new(label);
+    let output = example_command(args, &workdir, None)
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stdout, stderr)
 }
 
 /// An emulator running on a runtime of its own (kept alive with it).
