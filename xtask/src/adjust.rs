@@ -21,6 +21,7 @@
 //!
 //! | `json-patch-bodies` | a request body offered only as `application/json-patch+json` is generated as JSON typed by its schema (`&Vec<JsonPatchOperation>`) and sent with `Content-Type: application/json-patch+json` (`adjust/json_patch.rs`) | progenitor 0.15.1 fails the whole generation on that media type ("unexpected content type") |
 //! | `nullable-component-titles` | a `nullable` component schema loses its `title` (`adjust/nullable_titles.rs`) | typify names the wrapper after the component and its inner type after the title, which SailPoint makes the same name: a type defined twice |
+//! | `inline-type-names` | an inline property schema that typify would name like an existing component (`Schedule.type` as `ScheduleType`) gets a title naming it apart (`ScheduleTypeValue`; `adjust/inline_names.rs`) | the two types would have the same name: a type defined twice. Only colliding properties are titled, so no other type is renamed |
 //! | `unchecked-patterns` | a string's `pattern` moves into its description (`adjust/unchecked_patterns.rs`) | typify checks patterns with `regress`, a dependency the crate lacks, and a check on decode would make a whole response undecodable |
 //! | `uuid-strings` | `format: uuid` strings stay `String` (`adjust/uuid_strings.rs`) | typify's `uuid::Uuid` is a dependency the crate lacks, and would re-hyphenate SailPoint's 32-digit ids on the wire |
 //!
@@ -33,6 +34,7 @@
 //! | `wire-property-names` | lists properties whose JSON name is not a Rust identifier (`Accounts submitted for processing` in `SendClassifyMachineAccountFromSource200Response`) | typify names the field in snake case (`accounts_submitted_for_processing`) and keeps the wire name in `#[serde(rename)]`, so the body decodes as sent; renaming it in the spec would break the wire format |
 //! | `chrono-date-times` | lists `format: date-time` properties | typify maps them to `chrono::DateTime<chrono::Utc>` (the generated crate depends on `chrono` with `serde`); optional or `nullable` ones (`modified`, `updated`) become `Option`s, so `null` decodes |
 
+mod inline_names;
 mod json_patch;
 mod nullable_titles;
 mod operation_schemas;
@@ -111,6 +113,10 @@ pub fn apply(spec: &mut OpenAPI) -> Vec<Applied> {
         Applied {
             name: "unchecked-patterns",
             changes: unchecked_patterns::unchecked_patterns(spec),
+        },
+        Applied {
+            name: "inline-type-names",
+            changes: inline_names::inline_type_names(spec),
         },
     ]
 }

@@ -17,6 +17,11 @@
 //!   (`ScheduleSchedule`; `parameters/Foo.yaml` would be `ParametersFoo`), after the tree's
 //!   qualifier when there is one (`V2024ScheduleSchedule`).
 //!
+//! Stems are compared as the Rust type names they become (PascalCase): `schemas/search/
+//! Index.yaml` and `parameters/path/search/index.yaml` are one name to the generated crate, so
+//! they count as a repeated stem (`SearchIndex`, `ParametersPathSearchIndex`), and a foreign
+//! `selector.yaml` as sharing the root tree's `Selector.yaml`.
+//!
 //! The decision depends on the upstream tree only, never on which operations are selected, so
 //! adding an operation to `openapi/operations.txt` never renames a component another operation
 //! already uses.
@@ -36,9 +41,11 @@ pub(super) struct Naming {
     trees: PathBuf,
     /// The root document's own version tree (`v2025`).
     root_tree: String,
-    /// The file stems of the root tree, outside `paths/` (path item files never name a schema).
+    /// The file stems of the root tree, outside `paths/` (path item files never name a
+    /// schema), as type names (PascalCase).
     root_stems: BTreeSet<String>,
-    /// Per tree, the stems that name more than one file in it (outside `paths/`).
+    /// Per tree, the stems (as type names) that name more than one file in it (outside
+    /// `paths/`).
     repeated_stems: BTreeMap<String, BTreeSet<String>>,
 }
 
@@ -91,18 +98,25 @@ impl Naming {
             return name.to_owned();
         };
         let mut qualified = String::new();
-        if tree != self.root_tree && self.root_stems.contains(name) {
+        let type_name = name.to_pascal_case();
+        if tree != self.root_tree && self.root_stems.contains(&type_name) {
             qualified.push_str(&tree.to_pascal_case());
         }
         let repeated = self
             .repeated_stems
             .get(&tree)
-            .is_some_and(|stems| stems.contains(name));
+            .is_some_and(|stems| stems.contains(&type_name));
         if repeated {
             let below_schemas = folders.strip_prefix("schemas").unwrap_or(&folders);
             qualified.push_str(&below_schemas.to_pascal_case());
         }
-        qualified.push_str(name);
+        // A qualified name is read as one type name (`ParametersPathSearchIndex`); a plain one
+        // stays exactly SailPoint's.
+        if qualified.is_empty() {
+            qualified.push_str(name);
+        } else {
+            qualified.push_str(&type_name);
+        }
         qualified
     }
 
@@ -124,7 +138,8 @@ impl Naming {
     }
 }
 
-/// Counts the stems of the YAML files under `dir` (recursively, `paths/` excluded) in `stems`.
+/// Counts the stems of the YAML files under `dir` (recursively, `paths/` excluded) in `stems`,
+/// by the type name each becomes.
 fn collect_stems(dir: &Path, stems: &mut BTreeMap<String, usize>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -140,7 +155,7 @@ fn collect_stems(dir: &Path, stems: &mut BTreeMap<String, usize>) {
             Some("yaml" | "yml")
         ) && let Some(stem) = path.file_stem().and_then(OsStr::to_str)
         {
-            *stems.entry(stem.to_owned()).or_default() += 1;
+            *stems.entry(stem.to_pascal_case()).or_default() += 1;
         }
     }
 }
@@ -210,6 +225,28 @@ mod tests {
             "Schedule"
         );
         assert_eq!(q("Schedule", "/elsewhere/Schedule.yaml"), "Schedule");
+    }
+
+    #[test]
+    fn stems_are_compared_as_the_type_names_they_become() {
+        let naming = naming(&["BackupResponse", "Schedule"]);
+        let repeated = Naming {
+            repeated_stems: [("v2025".to_owned(), ["Index".to_owned()].into())].into(),
+            ..naming
+        };
+        let q = |name, file: &str| repeated.qualify(name, Path::new(file));
+        assert_eq!(
+            q("Index", "/up/idn/v2025/schemas/search/Index.yaml"),
+            "SearchIndex"
+        );
+        assert_eq!(
+            q("index", "/up/idn/v2025/parameters/path/search/index.yaml"),
+            "ParametersPathSearchIndex"
+        );
+        assert_eq!(
+            q("schedule", "/up/idn/v2024/schemas/app/schedule.yaml"),
+            "V2024Schedule"
+        );
     }
 
     #[test]
