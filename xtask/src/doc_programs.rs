@@ -4,8 +4,8 @@
 //! README says (`sailpoint-v2025-emulator`, its `export` lines as the programs' environment).
 //!
 //! Rustdoc examples that can run on their own run as doctests; a `no_run` example is one that
-//! needs a tenant (it calls `Client::from_env()`), so it must be a whole program (its hidden
-//! `# ` lines included) and this step runs it. They are built as one example, a module per
+//! needs something outside a doctest (a tenant through `Client::from_env()`, a `redis-server`),
+//! so it must be a whole program (its hidden `# ` lines included) and this step runs it. They are built as one example, a module per
 //! program, so that 20-odd programs cost one link.
 
 use std::fmt::Write as _;
