@@ -15,6 +15,15 @@ use sailpoint_v2025::{JournalRecord, RecordedFailure};
 use sailpoint_v2025_testkit::{EmulatedAccount, Emulator, Fault};
 
 /// `n` accounts `acct-0000`.. whose names make every fourth a machine account.
+/// An emulator with `n` of [`accounts`] and no server-side rate limit.
+fn emulator(n: usize) -> Running {
+    start(
+        Emulator::builder()
+            .without_rate_limit()
+            .accounts(accounts(n)),
+    )
+}
+
 fn accounts(n: usize) -> Vec<EmulatedAccount> {
     (0..n)
         .map(|i| {
@@ -47,11 +56,7 @@ fn finals_per_id(records: &[JournalRecord]) -> BTreeMap<String, usize> {
 
 #[test]
 fn a_resumed_run_skips_done_ids_and_its_summary_covers_the_whole_input() {
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(6)),
-    );
+    let emu = emulator(6);
     let dir = TempDir::new("resume");
     let ids: Vec<String> = (0..6).map(|i| format!("acct-{i:04}")).collect();
     // The input names acct-0000 twice.
@@ -134,11 +139,7 @@ fn a_resumed_run_skips_done_ids_and_its_summary_covers_the_whole_input() {
 
 #[test]
 fn a_torn_last_line_is_done_again_and_does_not_spoil_later_lines() {
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(2)),
-    );
+    let emu = emulator(2);
     let dir = TempDir::new("torn");
     let file = ids_file(&dir, &["acct-0000".into(), "acct-0001".into()]);
     let journal = dir.path("run.jsonl");
@@ -183,11 +184,7 @@ fn a_torn_last_line_is_done_again_and_does_not_spoil_later_lines() {
 
 #[test]
 fn a_file_that_is_not_a_journal_is_refused_and_left_untouched() {
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(1)),
-    );
+    let emu = emulator(1);
     let dir = TempDir::new("foreign");
     let cases: [(&str, &[u8]); 4] = [
         ("ids.csv", b"id,name\nacct-0000,svc\n"),
@@ -232,11 +229,7 @@ fn a_file_that_is_not_a_journal_is_refused_and_left_untouched() {
 /// anything or touches the file, naming the journal; once the first has ended it runs.
 #[test]
 fn a_journal_in_use_by_another_run_is_refused() {
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(1)),
-    );
+    let emu = emulator(1);
     let dir = TempDir::new("in-use");
     let path = dir.path("run.jsonl");
     let path_arg = path.to_str().expect("utf-8").to_string();
@@ -270,11 +263,7 @@ fn a_journal_in_use_by_another_run_is_refused() {
 #[test]
 fn a_run_killed_with_sigkill_resumes_without_sending_recorded_ids_again() {
     const N: usize = 60;
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(N)),
-    );
+    let emu = emulator(N);
     emu.inject(Fault::Delay(Duration::from_millis(100)))
         .times(1_000_000);
     let dir = TempDir::new("sigkill");
@@ -355,11 +344,7 @@ fn text_of(bytes: &[u8]) -> String {
 /// like a journal (nothing is sent again), and a journal's lines are what stdout showed.
 #[test]
 fn json_output_and_journal_lines_are_one_format() {
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(3)),
-    );
+    let emu = emulator(3);
     let dir = TempDir::new("format");
     let ids: Vec<String> = (0..3).map(|i| format!("acct-{i:04}")).collect();
     let file = ids_file(&dir, &ids);
@@ -415,11 +400,7 @@ fn json_output_and_journal_lines_are_one_format() {
 /// final: the run started again with the right credentials classifies that id.
 #[test]
 fn a_credentials_failure_is_journaled_but_tried_again() {
-    let emu = start(
-        Emulator::builder()
-            .without_rate_limit()
-            .accounts(accounts(2)),
-    );
+    let emu = emulator(2);
     let dir = TempDir::new("auth");
     let file = ids_file(&dir, &["acct-0000".into(), "acct-0001".into()]);
     let journal = dir.path("run.jsonl");

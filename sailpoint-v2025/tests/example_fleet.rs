@@ -277,21 +277,6 @@ fn test_certificates(dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
     paths
 }
 
-/// The number of keys in the Redis answering on this plain port (`DBSIZE`).
-fn key_count(port: u16) -> u64 {
-    use std::io::{BufRead, BufReader, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("Redis answers");
-    stream.write_all(b"DBSIZE\r\n").expect("sent");
-    let mut line = String::new();
-    BufReader::new(stream)
-        .read_line(&mut line)
-        .expect("an answer");
-    line.trim()
-        .strip_prefix(':')
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("DBSIZE answered {line:?}"))
-}
-
 /// Fleet mode over TLS (`rediss://`, feature `redis-tls`) against a `redis-server` speaking
 /// TLS with a certificate of a test CA: trusted (the CA in `SSL_CERT_FILE`, which
 /// rustls-native-certs reads), the process shares the limit through it (its keys appear);
@@ -344,7 +329,7 @@ async fn rediss_is_used_with_a_trusted_certificate_and_refused_with_another() {
             String::from_utf8_lossy(&output.stdout).contains(id),
             "{id} answered"
         );
-        outputs.push((stderr, key_count(redis.port())));
+        outputs.push((stderr, redis.key_count().expect("DBSIZE")));
     }
     let _ = std::fs::remove_dir_all(&workdir);
 

@@ -147,6 +147,27 @@ impl RedisServer {
         self.port
     }
 
+    /// The number of keys in its database (`DBSIZE`, over the plain port), to see whether a
+    /// client wrote through it.
+    pub fn key_count(&self) -> io::Result<u64> {
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        stream.write_all(b"DBSIZE\r\n")?;
+        let mut reply = Vec::new();
+        let mut byte = [0u8; 1];
+        while reply.last() != Some(&b'\n') {
+            if stream.read(&mut byte)? == 0 {
+                break;
+            }
+            reply.push(byte[0]);
+        }
+        let text = String::from_utf8_lossy(&reply);
+        text.trim()
+            .strip_prefix(':')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| io::Error::other(format!("DBSIZE answered {text:?}")))
+    }
+
     /// Kills the server at once (SIGKILL: no shutdown, connections reset), as a crash would.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
